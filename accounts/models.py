@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role, role_can_open
+
+
+class SecurityGroup(models.Model):
+    """Campaigns belong to one group; supervisors see the campaigns of their groups."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
+    security_groups = models.ManyToManyField(
+        SecurityGroup, blank=True, related_name="users", verbose_name=_("security groups")
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid")
+        ]
+
+    def can_open(self, section: str) -> bool:
+        return self.is_active and role_can_open(self.role, section)
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role == Role.AGENT
+
+
+class ApiToken(models.Model):
+    """A named API key. Only its SHA-256 is stored; the key is shown once, when created."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=8, help_text="First characters, to tell keys apart.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,44 @@
+"""Account services: demo data for a first run."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+
+from accounts.models import SecurityGroup, User
+from accounts.roles import Role
+
+DEMO_USERS = [
+    ("admin", Role.ADMIN, "Ada", "Admin"),
+    ("supervisor", Role.SUPERVISOR, "Sam", "Supervisor"),
+    ("agent1", Role.AGENT, "Alex", "Agent"),
+    ("agent2", Role.AGENT, "Andrea", "Agent"),
+]
+
+
+@transaction.atomic
+def create_demo_users() -> dict[str, str]:
+    """Create the demo users that do not exist yet; returns {username: clear password} for them.
+
+    Existing users are left alone, so a second run creates and prints nothing.
+    """
+    group, _ = SecurityGroup.objects.get_or_create(name="Demo")
+    created: dict[str, str] = {}
+    for username, role, first, last in DEMO_USERS:
+        if User.objects.filter(username=username).exists():
+            continue
+        password = secrets.token_urlsafe(9)
+        user = User.objects.create_user(
+            username=username,
+            password=password,
+            role=role,
+            first_name=first,
+            last_name=last,
+            is_staff=role == Role.ADMIN,
+            is_superuser=role == Role.ADMIN,
+        )
+        if role != Role.ADMIN:
+            user.security_groups.add(group)
+        created[username] = password
+    return created

@@ -1,0 +1,262 @@
+"""Shared fixtures: users of each role, a live ASGI server, a real browser, a real Celery worker
+and the fake provider server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connections
+
+from accounts.models import SecurityGroup, User
+from accounts.roles import Role
+from tests.fakeprovider import FakeProviderServer
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "Correct-Horse-42"
+
+
+# ---------------------------------------------------------------- services the suite needs
+@pytest.fixture(scope="session", autouse=True)
+def redis_is_reachable() -> None:
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.exit(
+            f"Redis at {settings.REDIS_URL} is unreachable ({exc}). Run the suite with `make test` "
+            "(it starts a private Redis) or set REDIS_URL.",
+            returncode=3,
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ---------------------------------------------------------------- users
+def make_user(username: str, role: str, groups: list[SecurityGroup] | None = None) -> User:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, role=role, first_name=username.title()
+    )
+    if groups:
+        user.security_groups.set(groups)
+    return user
+
+
+@pytest.fixture
+def group(db) -> SecurityGroup:
+    return SecurityGroup.objects.create(name="Sales")
+
+
+@pytest.fixture
+def other_group(db) -> SecurityGroup:
+    return SecurityGroup.objects.create(name="Collections")
+
+
+@pytest.fixture
+def admin(db) -> User:
+    return make_user("ada", Role.ADMIN)
+
+
+@pytest.fixture
+def supervisor(group) -> User:
+    return make_user("sam", Role.SUPERVISOR, [group])
+
+
+@pytest.fixture
+def other_supervisor(other_group) -> User:
+    return make_user("olga", Role.SUPERVISOR, [other_group])
+
+
+@pytest.fixture
+def agent(group) -> User:
+    return make_user("alex", Role.AGENT, [group])
+
+
+# ---------------------------------------------------------------- live ASGI server
+class LiveServer:
+    def __init__(self) -> None:
+        import uvicorn
+
+        from contactcenter.asgi import application
+
+        self.port = free_port()
+        config = uvicorn.Config(
+            application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the live ASGI server did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def _asgi_server(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
+    with django_db_blocker.unblock():
+        server = LiveServer().start()
+        yield server
+        server.stop()
+
+
+@pytest.fixture
+def live_url(_asgi_server, transactional_db) -> str:
+    """URL of a real ASGI server (HTTP and websockets) sharing the test database."""
+    return _asgi_server.url
+
+
+# ---------------------------------------------------------------- real Celery worker
+def _worker_database_url() -> str:
+    params = connections["default"].settings_dict
+    if params["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{params['NAME']}"
+    host, port = params.get("HOST") or "127.0.0.1", params.get("PORT") or 5432
+    auth = params.get("USER") or "postgres"
+    if params.get("PASSWORD"):
+        auth += f":{params['PASSWORD']}"
+    return f"postgres://{auth}@{host}:{port}/{params['NAME']}"
+
+
+class CeleryWorker:
+    """A real ``celery worker`` process on the test database and the suite's Redis."""
+
+    def __init__(self, redis_url: str, name: str) -> None:
+        self.redis_url = redis_url
+        self.name = name
+        self.process: subprocess.Popen | None = None
+        self.log = ARTIFACTS / f"{name}.log"
+
+    def start(self, timeout: float = 30) -> CeleryWorker:
+        from contactcenter.health import ping_workers
+
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "REDIS_URL": self.redis_url, "DATABASE_URL": _worker_database_url()}
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        argv = [sys.executable, "-m", "celery", "-A", "contactcenter", "worker", "--pool", "solo",
+                "--loglevel", "INFO", "--hostname", f"{self.name}@%h", "--without-mingle",
+                "--without-gossip"]  # fmt: skip
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=log)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited; see {self.log}")
+            if ping_workers(self.redis_url, timeout=0.5, destination=[self.hostname]):
+                return self
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"celery worker did not answer within {timeout} s")
+
+    @property
+    def hostname(self) -> str:
+        return f"{self.name}@{socket.gethostname()}"
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup) -> Iterator[CeleryWorker]:
+    worker = CeleryWorker(settings.REDIS_URL, "test-worker").start()
+    yield worker
+    worker.stop()
+
+
+# ---------------------------------------------------------------- fake provider
+@pytest.fixture
+def fake_provider() -> Iterator[FakeProviderServer]:
+    with FakeProviderServer() as server:
+        yield server
+
+
+# ---------------------------------------------------------------- real browser
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install chromium`)."
+        )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; Django's ORM calls made by the
+    # test itself are still synchronous, so its async-context guard does not apply here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--disable-quic"],
+        )  # fmt: skip
+        yield chromium
+        chromium.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def page(browser, request) -> Iterator:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def screenshot(tab, name: str) -> Path:
+    """Keep a screenshot of what the test saw, under tests/artifacts/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    tab.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(tab, live_url: str, username: str, password: str = PASSWORD) -> None:
+    tab.goto(f"{live_url}/login/")
+    tab.fill("#id_username", username)
+    tab.fill("#id_password", password)
+    tab.click("button[type=submit]")

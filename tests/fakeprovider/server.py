@@ -1,0 +1,200 @@
+"""The fake provider server.
+
+Shape:
+- every request is recorded (method, path, query, headers, body) before anything else;
+- a **dialect** decides the normal answer for the requests it recognises (one dialect per provider
+  wire format; ``GenericDialect`` answers anything with a JSON id). Adding a provider is adding a
+  dialect module under ``tests/fakeprovider/dialects``;
+- a **behaviour** overrides the dialect for the next request(s) or for all of them: a delay, an
+  error status and body, or a dropped connection.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def form(self) -> dict[str, list[str]]:
+        return parse_qs(self.body.decode(), keep_blank_values=True)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes | str | dict | list = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encoded(self) -> tuple[bytes, str]:
+        if isinstance(self.body, dict | list):
+            return json.dumps(self.body).encode(), "application/json"
+        if isinstance(self.body, str):
+            return self.body.encode(), "text/plain; charset=utf-8"
+        return self.body, "application/octet-stream"
+
+
+@dataclass
+class Behaviour:
+    """How to answer: ``delay`` seconds first, then ``drop`` the connection or send ``reply``
+    (``None`` lets the dialect answer normally after the delay)."""
+
+    delay: float = 0.0
+    drop: bool = False
+    reply: Reply | None = None
+
+
+class Dialect(Protocol):
+    name: str
+
+    def matches(self, request: RecordedRequest) -> bool: ...
+
+    def answer(self, request: RecordedRequest, server: FakeProviderServer) -> Reply: ...
+
+
+class GenericDialect:
+    """Answers any request 200 with a JSON id: the catch-all."""
+
+    name = "generic"
+
+    def matches(self, request: RecordedRequest) -> bool:
+        return True
+
+    def answer(self, request: RecordedRequest, server: FakeProviderServer) -> Reply:
+        return Reply(200, {"id": server.next_id("msg")})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
+    protocol_version = "HTTP/1.1"  # keep-alive, like real provider APIs
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (stdlib signature)
+        return
+
+    def _handle(self) -> None:
+        fake = self.server.fake
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        split = urlsplit(self.path)
+        request = RecordedRequest(
+            method=self.command,
+            path=split.path,
+            query=parse_qs(split.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        behaviour = fake.record(request)
+        if behaviour.delay:
+            time.sleep(behaviour.delay)
+        if behaviour.drop:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        reply = behaviour.reply or fake.dialect_for(request).answer(request, fake)
+        payload, content_type = reply.encoded()
+        self.send_response(reply.status)
+        headers = {"Content-Type": content_type, **reply.headers}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeProviderServer
+
+
+class FakeProviderServer:
+    def __init__(self, dialects: list[Dialect] | None = None, host: str = "127.0.0.1") -> None:
+        self.dialects: list[Dialect] = [*(dialects or []), GenericDialect()]
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._once: deque[Behaviour] = deque()
+        self._always = Behaviour()
+        self._ids = itertools.count(1)
+        self._httpd = _HTTPServer((host, 0), _Handler)
+        self._httpd.fake = self
+        self._thread: threading.Thread | None = None
+
+    # lifecycle
+    def start(self) -> FakeProviderServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> FakeProviderServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # behaviour
+    def then(self, *behaviours: Behaviour) -> None:
+        """Answer the next requests with these behaviours, one each, in order."""
+        with self._lock:
+            self._once.extend(behaviours)
+
+    def always(self, behaviour: Behaviour) -> None:
+        """Answer every later request this way (after the one-shot behaviours are used up)."""
+        with self._lock:
+            self._always = behaviour
+
+    def reset(self) -> None:
+        with self._lock:
+            self._requests.clear()
+            self._once.clear()
+            self._always = Behaviour()
+
+    # recording
+    def record(self, request: RecordedRequest) -> Behaviour:
+        with self._lock:
+            self._requests.append(request)
+            return self._once.popleft() if self._once else self._always
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def next_id(self, prefix: str) -> str:
+        return f"{prefix}-{next(self._ids)}"
+
+    def dialect_for(self, request: RecordedRequest) -> Dialect:
+        return next(d for d in self.dialects if d.matches(request))
