@@ -121,6 +121,9 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def _asgi_server(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
+    # Server threads close their connections after each request, so the test database can be
+    # dropped at the end of the session.
+    connections["default"].settings_dict["CONN_MAX_AGE"] = 0
     with django_db_blocker.unblock():
         server = LiveServer().start()
         yield server
