@@ -139,6 +139,9 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "UY")
+# The portal's public address, for webhook URLs given to providers (status callbacks). Empty:
+# pages show the address they are served on, and sends ask for no per-message status callback.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -171,5 +174,10 @@ LOGGING = {
     "formatters": {"json": {"()": "contactcenter.logformat.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # The Vonage SDK logs request headers (Basic credentials) at DEBUG: never below INFO.
+        "vonage_http_client": {"level": "INFO"},
+        "twilio.http_client": {"level": "WARNING"},
+    },
 }

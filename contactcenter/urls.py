@@ -2,12 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
 
 from accounts import views as account_views
 from contactcenter import views
+from providers.api import ProviderViewSet
+
+router = SimpleRouter(trailing_slash="/?")
+router.register("providers", ProviderViewSet, basename="provider")
 
 api_v1 = [
     path("me/", account_views.me, name="api_me"),
+    *router.urls,
 ]
 
 urlpatterns = [

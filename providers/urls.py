@@ -1,9 +1,12 @@
 from django.urls import path
 
-from accounts.roles import Section
-from contactcenter.sections import section_page
+from providers import views, webhooks
 
 app_name = "providers"
 urlpatterns = [
-    path("", section_page(Section.PROVIDERS, "providers/index.html"), name="index"),
+    path("", views.provider_page, name="index"),
+    path("<int:pk>/", views.provider_page, name="edit"),
+    path("<int:pk>/delete/", views.provider_delete, name="delete"),
+    path("<int:pk>/test/", views.provider_test, name="test"),
+    path("webhooks/<str:token>/<str:kind>", webhooks.provider_webhook, name="webhook"),
 ]

@@ -1,0 +1,237 @@
+"""The one interface every provider type implements, and what travels through it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from providers.delivery import DeliveryStatus
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One configuration field of a provider type, as the form and the API show it.
+
+    ``name`` is a column of Provider (``endpoint``, ``username``, ``password``, ``sender``,
+    ``ports``) or a key of its ``settings`` (``settings.<key>``).
+    """
+
+    name: str
+    label: str
+    required: bool = False
+    help: str = ""
+    secret: bool = False
+    default: Any = ""
+    choices: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def setting(self) -> str | None:
+        return self.name.removeprefix("settings.") if self.name.startswith("settings.") else None
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """A decrypted snapshot of one provider, all an adapter may read."""
+
+    api_type: str
+    endpoint: str = ""
+    username: str = ""
+    password: str = ""
+    sender: str = ""
+    ports: str = ""
+    encoding: str = "auto"
+    settings: dict[str, Any] = field(default_factory=dict)
+    status_url: str = ""  # where the provider should post delivery reports, when known
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+
+    def setting(self, key: str, default: Any = "") -> Any:
+        value = self.settings.get(key)
+        return default if value in (None, "") else value
+
+
+@dataclass(frozen=True)
+class OutgoingSMS:
+    destination: str
+    text: str
+    reference: str = ""  # our id for the message, echoed back by providers that support it
+    number: int = 0  # our numeric id for the message, for providers that want an integer
+    port: int | None = None  # gateway port chosen by the dialer, for port-based gateways
+    encoding: str = "GSM7"  # the encoding chosen for this text (see providers.encoding)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_message_id: str
+    status: str = "accepted"  # the provider's own word for the state of the message
+    segments: int | None = None
+    raw: Any = None
+
+
+class SendError(Exception):
+    """A send that failed. ``permanent`` says whether retrying the same request can help."""
+
+    def __init__(
+        self, message: str, *, permanent: bool, code: str = "", http_status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.code = code
+        self.http_status = http_status
+
+    def __str__(self) -> str:
+        kind = "permanent" if self.permanent else "temporary"
+        code = f" [{self.code}]" if self.code else ""
+        return f"{self.message}{code} ({kind})"
+
+
+class WebhookError(ValueError):
+    """A webhook body that cannot be understood; answered 400 with this message."""
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    method: str
+    url: str  # the exact public URL the provider called (for signatures)
+    headers: dict[str, str]  # lower-case names
+    query: dict[str, str]
+    form: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body or b"null")
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise WebhookError(f"the body is not valid JSON: {exc}") from exc
+
+    def params(self) -> dict[str, str]:
+        """Query and form parameters together (form wins), for GET-or-POST webhooks."""
+        return {**self.query, **self.form}
+
+
+@dataclass(frozen=True)
+class InboundSMS:
+    provider_message_id: str
+    sender: str
+    recipient: str
+    text: str
+    segments: int = 1
+    raw: Any = None
+    # A part of a long message that the provider delivers part by part:
+    # (reference shared by the parts, number of parts, this part's number from 1).
+    concat: tuple[str, int, int] | None = None
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    provider_message_id: str
+    status: DeliveryStatus
+    error: str = ""
+    raw: Any = None
+
+
+def require(data: dict[str, Any], *keys: str) -> list[Any]:
+    """Values of ``keys`` in a webhook body; WebhookError naming the first one missing."""
+    if not isinstance(data, dict):
+        raise WebhookError("the body is not an object")
+    missing = [k for k in keys if data.get(k) in (None, "")]
+    if missing:
+        raise WebhookError(f"missing field '{missing[0]}'")
+    return [data[k] for k in keys]
+
+
+def is_temporary_status(status: int) -> bool:
+    """HTTP statuses worth retrying: throttling, timeouts and server errors."""
+    return status in (408, 425, 429) or status >= 500
+
+
+def transport_error(exc: Exception) -> SendError:
+    """A timeout or a refused / dropped connection is temporary; other request errors are not."""
+    if isinstance(exc, requests.Timeout):
+        return SendError(f"timed out: {exc}", permanent=False, code="timeout")
+    if isinstance(exc, requests.ConnectionError):
+        return SendError(f"connection failed: {exc}", permanent=False, code="connection")
+    return SendError(f"request failed: {exc}", permanent=True, code="request")
+
+
+class Adapter:
+    """Base class: one subclass per ``api_type``, registered in ``providers.adapters``."""
+
+    api_type: ClassVar[str]
+    label: ClassVar[str]
+    channel: ClassVar[str] = "sms"  # or "whatsapp"
+    fields: ClassVar[tuple[FieldSpec, ...]] = ()
+    uses_ports: ClassVar[bool] = False
+    signs_webhooks: ClassVar[bool] = False  # True when authenticity is a signature, not the URL
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+
+    # configuration ------------------------------------------------------------------------
+    @classmethod
+    def validate(cls, config: ProviderConfig) -> dict[str, str]:
+        """Errors per field name beyond 'required' (templates, URLs...); empty when valid."""
+        return {}
+
+    # sending --------------------------------------------------------------------------------
+    def send(self, message: OutgoingSMS) -> SendResult:
+        raise NotImplementedError
+
+    # webhooks -------------------------------------------------------------------------------
+    def verify_webhook(self, request: WebhookRequest) -> bool:
+        """Authenticity beyond the secret URL (signatures). The URL check is done by the view."""
+        return True
+
+    def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
+        raise WebhookError(f"{self.api_type} does not deliver inbound messages by webhook")
+
+    def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
+        raise WebhookError(f"{self.api_type} does not deliver status reports by webhook")
+
+    def webhook_reply(self, kind: str) -> tuple[str, str]:
+        """Body and content type of a successful webhook answer."""
+        return "", "text/plain"
+
+
+class HttpSender:
+    """Mixin: one pooled ``requests`` session per adapter, timeouts on every call, and the
+    mapping of transport failures to SendError."""
+
+    config: ProviderConfig
+    _session: requests.Session | None = None
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            session = requests.Session()
+            # No automatic retries: a retried POST could send an SMS twice. Retrying is the
+            # caller's decision, made from SendError.permanent.
+            session.mount("http://", HTTPAdapter(pool_maxsize=4, max_retries=0))
+            session.mount("https://", HTTPAdapter(pool_maxsize=4, max_retries=0))
+            self._session = session
+        return self._session
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        return (self.config.connect_timeout, self.config.read_timeout)
+
+    def http(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        try:
+            return self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise transport_error(exc) from exc
+
+    @staticmethod
+    def http_failure(response: requests.Response, message: str = "", code: str = "") -> SendError:
+        text = message or response.text[:300] or response.reason
+        return SendError(
+            f"HTTP {response.status_code}: {text}",
+            permanent=not is_temporary_status(response.status_code),
+            code=code or str(response.status_code),
+            http_status=response.status_code,
+        )

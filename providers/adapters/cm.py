@@ -1,0 +1,145 @@
+"""CM.com Business Messaging JSON API (``CMG``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from providers.adapters.base import (
+    Adapter,
+    FieldSpec,
+    HttpSender,
+    InboundSMS,
+    OutgoingSMS,
+    SendError,
+    SendResult,
+    StatusReport,
+    WebhookError,
+    WebhookRequest,
+    require,
+)
+from providers.delivery import DeliveryStatus
+
+DEFAULT_ENDPOINT = "https://gw.messaging.cm.com/v1.0/message"
+# errorCode values a retry can cure: 500 internal error, 999 unknown.
+TEMPORARY_CODES = {500, 999}
+# Status report codes: 0 accepted by the operator, 1 rejected, 2 delivered, 3 failed, 4 read.
+STATUSES = {
+    "0": DeliveryStatus.SENT,
+    "1": DeliveryStatus.REJECTED,
+    "2": DeliveryStatus.DELIVERED,
+    "3": DeliveryStatus.FAILED,
+    "4": DeliveryStatus.READ,
+}
+
+
+def cm_number(number: str) -> str:
+    """CM wants international numbers as 00 + country code + number."""
+    return "00" + number[1:] if number.startswith("+") else number
+
+
+class CMG(HttpSender, Adapter):
+    api_type = "CMG"
+    label = "CM.com"
+    fields = (
+        FieldSpec("password", "Product token", required=True, secret=True),
+        FieldSpec("sender", "From", required=True, help="Up to 11 letters or 16 digits."),
+        FieldSpec("endpoint", "URL", help=f"Empty for {DEFAULT_ENDPOINT}."),
+        FieldSpec(
+            "settings.max_parts",
+            "Maximum parts",
+            default=8,
+            help="Longest message allowed, in SMS parts (1–8).",
+        ),
+    )
+
+    def send(self, message: OutgoingSMS) -> SendResult:
+        # CM returns no message id: the reference we send is echoed in status reports.
+        reference = message.reference.replace("-", "")[:32]
+        body = {
+            "messages": {
+                "authentication": {"productToken": self.config.password},
+                "msg": [
+                    {
+                        "from": self.config.sender,
+                        "to": [{"number": cm_number(message.destination)}],
+                        "body": {"type": "auto", "content": message.text},
+                        "reference": reference,
+                        "minimumNumberOfMessageParts": 1,
+                        "maximumNumberOfMessageParts": int(self.config.setting("max_parts", 8)),
+                    }
+                ],
+            }
+        }
+        response = self.http(
+            "POST",
+            self.config.endpoint or DEFAULT_ENDPOINT,
+            json=body,
+            headers={"X-CM-PRODUCTTOKEN": self.config.password},
+        )
+        data = _json(response)
+        code = int(data.get("errorCode") or 0) if isinstance(data, dict) else 0
+        detail = (data.get("messages") or [{}])[0] if isinstance(data, dict) else {}
+        if response.status_code >= 500 or code in TEMPORARY_CODES or response.status_code == 429:
+            raise self.http_failure(
+                response, data.get("details", "") if data else "", str(code or "")
+            )
+        if not response.ok or code or detail.get("status") == "Rejected":
+            text = (
+                detail.get("messageDetails") or (data or {}).get("details") or response.text[:300]
+            )
+            raise SendError(
+                str(text),
+                permanent=True,
+                code=str(detail.get("messageErrorCode") or code),
+                http_status=response.status_code,
+            )
+        parts = detail.get("parts")
+        return SendResult(
+            reference,
+            status=detail.get("status", "Accepted"),
+            segments=int(parts) if parts else None,
+            raw=data,
+        )
+
+    def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
+        data = request.json()
+        (messages,) = require(data, "messages")
+        items = messages.get("msg") if isinstance(messages, dict) else None
+        if isinstance(items, dict):
+            items = [items]
+        if not isinstance(items, list) or not items:
+            raise WebhookError("missing field 'messages.msg'")
+        reports = []
+        for item in items:
+            reference, status = require(item, "reference", "status")
+            code = str(status.get("code") if isinstance(status, dict) else status)
+            if code not in STATUSES:
+                raise WebhookError(f"unknown status code '{code}'")
+            error = status.get("errorDescription", "") if isinstance(status, dict) else ""
+            reports.append(StatusReport(str(reference), STATUSES[code], error or "", item))
+        return reports
+
+    def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
+        data = request.json()
+        reference, sender, to = require(data, "reference", "from", "to")
+        text = data.get("message") or data.get("body") or ""
+        return [
+            InboundSMS(
+                str(reference),
+                _number(sender),
+                _number(to),
+                text.get("text", "") if isinstance(text, dict) else str(text),
+                raw=data,
+            )
+        ]
+
+
+def _number(value: Any) -> str:
+    return str(value.get("number", "")) if isinstance(value, dict) else str(value)
+
+
+def _json(response: Any) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return {}

@@ -1,0 +1,137 @@
+"""Dinstar GSM gateways' HTTP API (``DinstarWeb``), firmware 1102 or later."""
+
+from __future__ import annotations
+
+from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+
+from providers.adapters.base import (
+    Adapter,
+    FieldSpec,
+    HttpSender,
+    InboundSMS,
+    OutgoingSMS,
+    ProviderConfig,
+    SendError,
+    SendResult,
+    StatusReport,
+    WebhookError,
+    WebhookRequest,
+    require,
+)
+from providers.delivery import DeliveryStatus
+from providers.ports import parse_ports
+
+# 202 accepted (queued in the gateway); 500 internal error and 550 no free port are worth a retry.
+TEMPORARY_CODES = {500, 550}
+RESULTS = {
+    "SENDING": DeliveryStatus.ACCEPTED,
+    "SENT_OK": DeliveryStatus.SENT,
+    "DELIVERED": DeliveryStatus.DELIVERED,
+    "FAILED": DeliveryStatus.FAILED,
+}
+
+
+class DinstarWeb(HttpSender, Adapter):
+    api_type = "DinstarWeb"
+    label = "Dinstar gateway"
+    uses_ports = True
+    fields = (
+        FieldSpec("endpoint", "Gateway URL", required=True, help="e.g. https://192.0.2.10"),
+        FieldSpec("username", "User", required=True),
+        FieldSpec("password", "Password", required=True, secret=True),
+        FieldSpec(
+            "ports",
+            "Ports",
+            required=True,
+            help="Ports to send from: a range 0-3 (or 0.3) or a list 0,2,5.",
+        ),
+        FieldSpec(
+            "settings.auth_scheme",
+            "Authentication",
+            default="digest",
+            choices=(("digest", "HTTP Digest"), ("basic", "HTTP Basic")),
+        ),
+        FieldSpec(
+            "settings.verify_tls",
+            "Verify the TLS certificate",
+            default="no",
+            choices=(("no", "No (the gateway's self-signed certificate)"), ("yes", "Yes")),
+            help="Gateways ship self-signed certificates.",
+        ),
+    )
+
+    @classmethod
+    def validate(cls, config: ProviderConfig) -> dict[str, str]:
+        try:
+            parse_ports(config.ports)
+        except ValueError as exc:
+            return {"ports": str(exc)}
+        return {}
+
+    def send(self, message: OutgoingSMS) -> SendResult:
+        port = message.port if message.port is not None else parse_ports(self.config.ports)[0]
+        scheme = (
+            HTTPBasicAuth
+            if self.config.setting("auth_scheme", "digest") == "basic"
+            else HTTPDigestAuth
+        )
+        body = {
+            "text": message.text,
+            "param": [{"number": message.destination, "user_id": message.number}],
+            "port": [port],
+            "encoding": "unicode" if message.encoding == "UCS2" else "gsm-7bit",
+            "request_status_report": True,
+        }
+        response = self.http(
+            "POST",
+            self.config.endpoint.rstrip("/") + "/api/send_sms",
+            json=body,
+            auth=scheme(self.config.username, self.config.password),
+            verify=self.config.setting("verify_tls", "no") == "yes",
+        )
+        if not response.ok:
+            raise self.http_failure(response)
+        try:
+            data = response.json()
+            code = int(data["error_code"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SendError(
+                f"unreadable reply: {response.text[:300]}", permanent=True, code="reply"
+            ) from exc
+        if code != 202:
+            raise SendError(
+                f"gateway error_code {code}: {response.text[:300]}",
+                permanent=code not in TEMPORARY_CODES,
+                code=str(code),
+            )
+        # Results and delivery reports name the message by our user_id.
+        return SendResult(str(message.number), status="queued", raw=data)
+
+    def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
+        data = request.json()
+        sn, items = require(data, "sn", "sms")
+        if not isinstance(items, list):
+            raise WebhookError("'sms' is not a list")
+        return [
+            InboundSMS(
+                f"{sn}:{require(item, 'incoming_sms_id')[0]}",
+                str(require(item, "number")[0]),
+                str(item.get("port", "")),
+                item.get("text", ""),
+                raw=item,
+            )
+            for item in items
+        ]
+
+    def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
+        data = request.json()
+        results = data.get("sms_result") if isinstance(data, dict) else None
+        if not isinstance(results, list):
+            raise WebhookError("missing field 'sms_result'")
+        reports = []
+        for item in results:
+            user_id, status = require(item, "user_id", "status")
+            if status not in RESULTS:
+                raise WebhookError(f"unknown status '{status}'")
+            reports.append(StatusReport(str(user_id), RESULTS[status], raw=item))
+        return reports

@@ -1,0 +1,64 @@
+"""URL API presets: gateways whose URL is fixed and whose parameters are known."""
+
+from __future__ import annotations
+
+from providers.adapters.base import FieldSpec, OutgoingSMS, SendError, SendResult
+from providers.adapters.urlapi import URLSMS, url_escape
+
+SMSMASIVO_URL = "https://servicio.smsmasivos.com.ar/enviar_sms.asp"
+# Negative answers of SMS Masivos: -2 too many failures for the number and -99 other error may
+# pass later; the rest (landline, unsubscribed, bad number, spam...) will not.
+SMSMASIVO_TEMPORARY = {"-2", "-99"}
+
+
+class SMSMasivo(URLSMS):
+    """SMS Masivos (Argentina) ``enviar_sms.asp`` URL GET API, numeric answers."""
+
+    api_type = "SMSMasivo"
+    label = "SMS Masivos (URL GET)"
+    uses_ports = False
+    fields = (
+        FieldSpec("username", "User", required=True),
+        FieldSpec("password", "Password", required=True, secret=True),
+        FieldSpec("endpoint", "URL", help=f"Empty for {SMSMASIVO_URL}."),
+    )
+
+    @classmethod
+    def validate(cls, config: object) -> dict[str, str]:
+        return {}
+
+    def send(self, message: OutgoingSMS) -> SendResult:
+        reference = message.reference.replace("-", "")[:50]
+        params = {
+            "api": "1",
+            "usuario": self.config.username,
+            "clave": self.config.password,
+            "tos": message.destination,
+            "texto": message.text,
+            "idinterno": reference,
+            "respuestanumerica": "1",
+        }
+        query = "&".join(f"{k}={url_escape(v)}" for k, v in params.items())
+        response = self.http("GET", f"{self.config.endpoint or SMSMASIVO_URL}?{query}")
+        if not response.ok:
+            raise self.http_failure(response)
+        response.encoding = response.encoding or "iso-8859-1"
+        code, _, text = response.text.strip().partition(";")
+        if code not in ("0", "1"):  # 1 = accepted in test mode
+            raise SendError(
+                text or response.text[:300], permanent=code not in SMSMASIVO_TEMPORARY, code=code
+            )
+        return SendResult(reference, status="accepted", raw=response.text)
+
+
+class Quality(URLSMS):
+    """Quality Telecom: a URL GET API whose URL template the carrier hands out with the account.
+
+    No public documentation of it could be found, so the template is configured like URLSMS; the
+    dial string does not apply (the carrier picks the route).
+    """
+
+    api_type = "Quality"
+    label = "Quality Telecom (URL GET)"
+    uses_ports = False
+    fields = tuple(f for f in URLSMS.fields if f.name != "ports")

@@ -1,0 +1,193 @@
+"""Vonage (Nexmo) SMS API through the official ``vonage`` SDK."""
+
+from __future__ import annotations
+
+import math
+import re
+from urllib.parse import urlsplit
+
+import requests
+from vonage import Auth, HttpClientOptions, Vonage
+from vonage_http_client.errors import HttpRequestError
+from vonage_sms import PartialFailureError, SmsError, SmsMessage
+
+from providers.adapters.base import (
+    Adapter,
+    FieldSpec,
+    InboundSMS,
+    OutgoingSMS,
+    ProviderConfig,
+    SendError,
+    SendResult,
+    StatusReport,
+    WebhookError,
+    WebhookRequest,
+    is_temporary_status,
+    require,
+    transport_error,
+)
+from providers.delivery import DeliveryStatus
+
+# 1 throttled, 5 internal error, 10 too many binds: a later retry can succeed.
+TEMPORARY_CODES = {"1", "5", "10"}
+STATUSES = {
+    "accepted": DeliveryStatus.ACCEPTED,
+    "buffered": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "expired": DeliveryStatus.EXPIRED,
+    "failed": DeliveryStatus.FAILED,
+    "rejected": DeliveryStatus.REJECTED,
+    "unknown": DeliveryStatus.UNKNOWN,
+}
+SIGNATURE_METHODS = (
+    ("md5", "MD5 HMAC"),
+    ("sha1", "SHA-1 HMAC"),
+    ("sha256", "SHA-256 HMAC"),
+    ("sha512", "SHA-512 HMAC"),
+)
+
+
+class Nexmo(Adapter):
+    api_type = "Nexmo"
+    label = "Vonage / Nexmo"
+    signs_webhooks = True
+    fields = (
+        FieldSpec("username", "API key", required=True),
+        FieldSpec("password", "API secret", required=True, secret=True),
+        FieldSpec(
+            "sender",
+            "From",
+            required=True,
+            help="A Vonage number or an alphanumeric sender ID (up to 11 characters).",
+        ),
+        FieldSpec(
+            "settings.signature_secret",
+            "Signature secret",
+            secret=True,
+            help="When set, sends are signed and webhooks without a valid 'sig' are refused.",
+        ),
+        FieldSpec(
+            "settings.signature_method",
+            "Signature method",
+            default="sha256",
+            choices=SIGNATURE_METHODS,
+        ),
+        FieldSpec(
+            "endpoint",
+            "REST host",
+            help="Empty for https://rest.nexmo.com. The SDK speaks https only.",
+        ),
+    )
+
+    _client: Vonage | None = None
+
+    @classmethod
+    def validate(cls, config: ProviderConfig) -> dict[str, str]:
+        if config.endpoint and urlsplit(config.endpoint).scheme not in ("", "https"):
+            return {"endpoint": "The Vonage SDK speaks https only: use an https:// URL."}
+        return {}
+
+    def _auth(self) -> Auth:
+        secret = self.config.setting("signature_secret")
+        return Auth(
+            api_key=self.config.username,
+            api_secret=self.config.password,
+            signature_secret=secret or None,
+            signature_method=self.config.setting("signature_method", "sha256"),
+        )
+
+    @property
+    def client(self) -> Vonage:
+        if self._client is None:
+            endpoint = self.config.endpoint
+            host = urlsplit(endpoint).netloc if "://" in endpoint else endpoint
+            options = {
+                "timeout": math.ceil(self.config.read_timeout),
+                # No SDK retries (a retried POST could send twice); pool of one because the
+                # SDK's RemoteDisconnected loop retries as many times as the pool is large.
+                "max_retries": 0,
+                "pool_maxsize": 1,
+            }
+            if host:
+                options["rest_host"] = host.rstrip("/")
+            self._client = Vonage(self._auth(), HttpClientOptions(**options))
+        return self._client
+
+    def send(self, message: OutgoingSMS) -> SendResult:
+        sms = SmsMessage(
+            to=message.destination.lstrip("+"),
+            from_=self.config.sender,
+            text=message.text,
+            type="unicode" if message.encoding == "UCS2" else "text",
+            client_ref=message.reference or None,
+            callback=self.config.status_url or None,
+        )
+        try:
+            response = self.client.sms.send(sms)
+        except PartialFailureError as exc:
+            raise SendError(
+                f"only some parts were sent: {exc.response}", permanent=True, code="partial"
+            ) from exc
+        except SmsError as exc:
+            found = re.search(r"error code (\d+): (.*)", str(exc))
+            code, text = (found.group(1), found.group(2)) if found else ("", str(exc))
+            raise SendError(text, permanent=code not in TEMPORARY_CODES, code=code) from exc
+        except HttpRequestError as exc:
+            status = exc.response.status_code
+            raise SendError(
+                f"HTTP {status}: {exc.response.text[:300]}",
+                permanent=not is_temporary_status(status),
+                code=str(status),
+                http_status=status,
+            ) from exc
+        except requests.RequestException as exc:
+            raise transport_error(exc) from exc
+        ids = [m.message_id for m in response.messages]
+        return SendResult(ids[0], status="accepted", segments=len(ids), raw=ids)
+
+    # webhooks -------------------------------------------------------------------------------
+    def verify_webhook(self, request: WebhookRequest) -> bool:
+        if not self.config.setting("signature_secret"):
+            return True  # the secret URL is the only check then
+        params = self._params(request)
+        if not params.get("sig"):
+            return False
+        try:
+            return self._auth().check_signature(dict(params))  # pops 'sig': give it a copy
+        except (ValueError, TypeError):
+            return False
+
+    @staticmethod
+    def _params(request: WebhookRequest) -> dict[str, str]:
+        if request.headers.get("content-type", "").startswith("application/json"):
+            data = request.json()
+            if not isinstance(data, dict):
+                raise WebhookError("the body is not an object")
+            return {k: str(v) for k, v in data.items()}
+        return request.params()
+
+    def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
+        params = self._params(request)
+        message_id, sender, to = require(params, "messageId", "msisdn", "to")
+        text = params.get("text", "")
+        if params.get("concat") == "true":
+            ref, total, part = require(params, "concat-ref", "concat-total", "concat-part")
+            return [
+                InboundSMS(
+                    message_id,
+                    sender,
+                    to,
+                    text,
+                    raw=params,
+                    concat=(str(ref), int(total), int(part)),
+                )
+            ]
+        return [InboundSMS(message_id, sender, to, text, raw=params)]
+
+    def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
+        params = self._params(request)
+        message_id, status = require(params, "messageId", "status")
+        if status not in STATUSES:
+            raise WebhookError(f"unknown status '{status}'")
+        error = params.get("err-code", "")
+        return [StatusReport(message_id, STATUSES[status], "" if error == "0" else error, params)]

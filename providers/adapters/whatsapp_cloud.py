@@ -1,0 +1,160 @@
+"""WhatsApp Cloud API (Meta Graph API) text messages (``WhatsAppCloud``)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from providers.adapters.base import (
+    Adapter,
+    FieldSpec,
+    HttpSender,
+    InboundSMS,
+    OutgoingSMS,
+    SendError,
+    SendResult,
+    StatusReport,
+    WebhookError,
+    WebhookRequest,
+    require,
+)
+from providers.delivery import DeliveryStatus
+
+DEFAULT_ENDPOINT = "https://graph.facebook.com"
+# Throughput and transient errors; every other error code is permanent (bad number, closed
+# 24-hour window, expired token...). Decided by error.code, not by the HTTP status.
+TEMPORARY_CODES = {1, 2, 4, 80007, 130429, 131000, 131056}
+STATUSES = {
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ,
+    "failed": DeliveryStatus.FAILED,
+}
+
+
+class WhatsAppCloud(HttpSender, Adapter):
+    api_type = "WhatsAppCloud"
+    label = "WhatsApp Cloud API"
+    channel = "whatsapp"
+    signs_webhooks = True
+    fields = (
+        FieldSpec("settings.phone_number_id", "Phone number ID", required=True),
+        FieldSpec("password", "Access token", required=True, secret=True),
+        FieldSpec(
+            "settings.app_secret",
+            "App secret",
+            secret=True,
+            help="When set, webhooks must carry a valid X-Hub-Signature-256.",
+        ),
+        FieldSpec(
+            "settings.verify_token",
+            "Webhook verify token",
+            secret=True,
+            help="Answered in Meta's webhook verification handshake.",
+        ),
+        FieldSpec("settings.api_version", "Graph API version", default="v21.0"),
+        FieldSpec("endpoint", "Graph API base URL", help=f"Empty for {DEFAULT_ENDPOINT}."),
+    )
+
+    def send(self, message: OutgoingSMS) -> SendResult:
+        base = (self.config.endpoint or DEFAULT_ENDPOINT).rstrip("/")
+        version = self.config.setting("api_version", "v21.0")
+        url = f"{base}/{version}/{self.config.setting('phone_number_id')}/messages"
+        body = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": message.destination.lstrip("+"),
+            "type": "text",
+            "text": {"body": message.text, "preview_url": False},
+        }
+        response = self.http(
+            "POST", url, json=body, headers={"Authorization": f"Bearer {self.config.password}"}
+        )
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        if not response.ok:
+            error = data.get("error", {}) if isinstance(data, dict) else {}
+            code = error.get("code")
+            if code is None:
+                raise self.http_failure(response)
+            temporary = code in TEMPORARY_CODES or response.status_code >= 500
+            raise SendError(
+                error.get("message", response.text[:300]),
+                permanent=not temporary,
+                code=str(code),
+                http_status=response.status_code,
+            )
+        try:
+            message_id = data["messages"][0]["id"]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise SendError(
+                f"no message id in the reply: {response.text[:300]}", permanent=True, code="reply"
+            ) from exc
+        return SendResult(message_id, status=data["messages"][0].get("message_status", "accepted"))
+
+    # webhooks -------------------------------------------------------------------------------
+    def verify_webhook(self, request: WebhookRequest) -> bool:
+        secret = self.config.setting("app_secret")
+        if not secret or request.method == "GET":
+            return True
+        header = request.headers.get("x-hub-signature-256", "")
+        expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(header, expected)
+
+    def handshake(self, request: WebhookRequest) -> str | None:
+        """Meta's GET verification: the challenge when the verify token matches, else None."""
+        token = self.config.setting("verify_token")
+        if (
+            request.query.get("hub.mode") == "subscribe"
+            and token
+            and hmac.compare_digest(request.query.get("hub.verify_token", ""), token)
+        ):
+            return request.query.get("hub.challenge", "")
+        return None
+
+    @staticmethod
+    def _values(request: WebhookRequest) -> list[dict]:
+        data = request.json()
+        (entries,) = require(data, "entry")
+        values = []
+        for entry in entries if isinstance(entries, list) else []:
+            for change in entry.get("changes", []) if isinstance(entry, dict) else []:
+                if isinstance(change, dict) and isinstance(change.get("value"), dict):
+                    values.append(change["value"])
+        if not values:
+            raise WebhookError("no entry[].changes[].value in the body")
+        return values
+
+    def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
+        messages = []
+        for value in self._values(request):
+            recipient = value.get("metadata", {}).get("display_phone_number", "")
+            for item in value.get("messages", []):
+                message_id, sender = require(item, "id", "from")
+                text = (
+                    (item.get("text") or {}).get("body", "")
+                    if item.get("type") == "text"
+                    else (f"[{item.get('type', 'unknown')} message]")
+                )
+                messages.append(
+                    InboundSMS(message_id, "+" + sender.lstrip("+"), recipient, text, raw=item)
+                )
+        return messages
+
+    def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
+        reports = []
+        for value in self._values(request):
+            for item in value.get("statuses", []):
+                message_id, status = require(item, "id", "status")
+                if status not in STATUSES:
+                    raise WebhookError(f"unknown status '{status}'")
+                errors = item.get("errors") or []
+                error = (
+                    f"{errors[0].get('code')} {errors[0].get('title', '')}".strip()
+                    if errors
+                    else ""
+                )
+                reports.append(StatusReport(message_id, STATUSES[status], error, item))
+        return reports

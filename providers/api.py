@@ -1,0 +1,154 @@
+"""REST API: /api/v1/providers/ (admin only). Secrets are write-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.access import SectionPermission
+from accounts.roles import Section
+from providers.adapters import adapter_class, registry
+from providers.configuration import secret_setting_keys, webhook_url
+from providers.models import Provider
+from providers.services import delete_provider, save_provider, send_message
+
+
+def drf_errors(exc: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(exc, "message_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({"detail": exc.messages})
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, style={"input_type": "password"}
+    )
+    settings = serializers.DictField(required=False)
+    channel = serializers.SerializerMethodField()
+    inbound_webhook = serializers.SerializerMethodField()
+    status_webhook = serializers.SerializerMethodField()
+    secrets_set = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Provider
+        fields = [
+            "id",
+            "name",
+            "api_type",
+            "endpoint",
+            "username",
+            "password",
+            "sender",
+            "ports",
+            "number_regexp",
+            "encoding",
+            "is_default",
+            "settings",
+            "connect_timeout",
+            "read_timeout",
+            "channel",
+            "inbound_webhook",
+            "status_webhook",
+            "secrets_set",
+        ]
+        extra_kwargs = {"name": {"validators": []}, "api_type": {"required": False}}
+
+    def get_channel(self, provider: Provider) -> str:
+        return adapter_class(provider.api_type).channel
+
+    def _base(self) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri("/") if request else ""
+
+    def get_inbound_webhook(self, provider: Provider) -> str:
+        return webhook_url(provider, "inbound", self._base() or None)
+
+    def get_status_webhook(self, provider: Provider) -> str:
+        return webhook_url(provider, "status", self._base() or None)
+
+    def get_secrets_set(self, provider: Provider) -> list[str]:
+        """Which secrets are stored (never their values)."""
+        names = ["password"] if provider.password else []
+        return names + sorted(f"settings.{k}" for k in provider.get_secret_settings())
+
+    def validate_api_type(self, value: str) -> str:
+        if value not in registry():
+            raise serializers.ValidationError(f"Unknown API type “{value}”.")
+        return value
+
+    def _split(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        api_type = data.get("api_type") or (self.instance.api_type if self.instance else "")
+        secret_keys = secret_setting_keys(api_type) if api_type in registry() else set()
+        settings = dict(data.pop("settings", {}) or {})
+        secrets = {k: str(settings.pop(k)) for k in list(settings) if k in secret_keys}
+        if "password" in data:
+            secrets["password"] = data.pop("password")
+        if settings or "settings" in self.initial_data:
+            data["settings"] = settings
+        return data, secrets
+
+    def create(self, validated_data: dict[str, Any]) -> Provider:
+        values, secrets = self._split(validated_data)
+        try:
+            return save_provider(provider=None, values=values, secrets=secrets)
+        except DjangoValidationError as exc:
+            raise drf_errors(exc) from exc
+
+    def update(self, instance: Provider, validated_data: dict[str, Any]) -> Provider:
+        values, secrets = self._split(validated_data)
+        try:
+            return save_provider(provider=instance, values=values, secrets=secrets)
+        except DjangoValidationError as exc:
+            raise drf_errors(exc) from exc
+
+    def to_representation(self, provider: Provider) -> dict[str, Any]:
+        data = super().to_representation(provider)
+        data["settings"] = dict(provider.settings)  # secret settings are never in responses
+        return data
+
+
+class TestSendSerializer(serializers.Serializer):
+    destination = serializers.CharField(max_length=40)
+    message = serializers.CharField(max_length=1600, trim_whitespace=False)
+
+
+class ProviderViewSet(viewsets.ModelViewSet):
+    section = Section.PROVIDERS
+    permission_classes = [SectionPermission]
+    serializer_class = ProviderSerializer
+    queryset = Provider.objects.all()
+
+    def perform_destroy(self, instance: Provider) -> None:
+        try:
+            delete_provider(provider=instance)
+        except DjangoValidationError as exc:
+            raise drf_errors(exc) from exc
+
+    @action(detail=True, methods=["post"], url_path="test", serializer_class=TestSendSerializer)
+    def test(self, request: Request, pk: str | None = None) -> Response:
+        provider = self.get_object()
+        form = TestSendSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            message = send_message(
+                provider=provider,
+                destination=form.validated_data["destination"],
+                text=form.validated_data["message"],
+            )
+        except DjangoValidationError as exc:
+            raise drf_errors(exc) from exc
+        body = {
+            "id": message.pk,
+            "state": message.state,
+            "provider_message_id": message.provider_message_id,
+            "error": message.error,
+            "segments": message.segments,
+            "encoding": message.encoding,
+        }
+        ok = message.state == message.State.SENT
+        return Response(body, status=status.HTTP_200_OK if ok else status.HTTP_502_BAD_GATEWAY)

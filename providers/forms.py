@@ -1,0 +1,165 @@
+"""The provider form: every field of every type; the page shows those of the chosen type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from providers.adapters import api_type_choices, registry
+from providers.adapters.base import FieldSpec
+from providers.encoding import Encoding
+from providers.models import Provider
+
+COLUMN_FIELDS = ("endpoint", "username", "password", "sender", "ports")
+TEXTAREAS = {"body_template"}
+
+
+def form_name(spec_name: str) -> str:
+    return spec_name.replace("settings.", "settings__")
+
+
+def all_setting_specs() -> dict[str, FieldSpec]:
+    specs: dict[str, FieldSpec] = {}
+    for adapter in registry().values():
+        for spec in adapter.fields:
+            if spec.setting:
+                specs.setdefault(spec.setting, spec)
+    return specs
+
+
+def type_catalogue() -> dict[str, Any]:
+    """What the page's script needs to show each type's fields, labels and help."""
+    return {
+        name: {
+            "channel": adapter.channel,
+            "fields": {
+                form_name(s.name): {"label": s.label, "help": s.help, "required": s.required}
+                for s in adapter.fields
+            },
+        }
+        for name, adapter in registry().items()
+    }
+
+
+class ProviderForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    api_type = forms.ChoiceField(label=_("API type"))
+    endpoint = forms.CharField(label=_("URL"), max_length=1000, required=False)
+    username = forms.CharField(label=_("User"), max_length=200, required=False)
+    password = forms.CharField(
+        label=_("Password"), required=False, widget=forms.PasswordInput(render_value=False)
+    )
+    sender = forms.CharField(label=_("SMS From"), max_length=100, required=False)
+    ports = forms.CharField(label=_("Ports"), max_length=200, required=False)
+    number_regexp = forms.CharField(
+        label=_("SMS RegExp"),
+        max_length=500,
+        required=False,
+        help_text=_("Destinations that do not match are never sent, e.g. ^(09\\d{7})$."),
+    )
+    encoding = forms.ChoiceField(
+        label=_("Encoding"),
+        choices=[(e.value, e.value) for e in Encoding],
+        initial="auto",
+        help_text=_("auto: GSM-7 when every character allows it, else UCS-2."),
+    )
+    is_default = forms.BooleanField(label=_("Default"), required=False)
+    connect_timeout = forms.FloatField(
+        label=_("Connect timeout (s)"), initial=5.0, min_value=0.1, max_value=120
+    )
+    read_timeout = forms.FloatField(
+        label=_("Read timeout (s)"), initial=15.0, min_value=0.1, max_value=120
+    )
+
+    def __init__(self, *args: Any, instance: Provider | None = None, **kwargs: Any) -> None:
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            initial = {
+                k: getattr(instance, k)
+                for k in (
+                    "name",
+                    "api_type",
+                    "endpoint",
+                    "username",
+                    "sender",
+                    "ports",
+                    "number_regexp",
+                    "encoding",
+                    "is_default",
+                    "connect_timeout",
+                    "read_timeout",
+                )
+            }
+            initial.update({f"settings__{k}": v for k, v in instance.settings.items()})
+            kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        self.fields["api_type"].choices = api_type_choices()
+        for key, spec in all_setting_specs().items():
+            name = f"settings__{key}"
+            if spec.secret:
+                field = forms.CharField(
+                    label=spec.label, required=False, widget=forms.PasswordInput(render_value=False)
+                )
+            elif spec.choices:
+                field = forms.ChoiceField(
+                    label=spec.label,
+                    required=False,
+                    choices=[("", "—"), *spec.choices],
+                    initial=spec.default,
+                )
+            else:
+                widget = forms.Textarea(attrs={"rows": 3}) if key in TEXTAREAS else None
+                field = forms.CharField(
+                    label=spec.label, required=False, widget=widget, initial=spec.default
+                )
+            self.fields[name] = field
+        if instance is not None:
+            for name in (
+                "password",
+                *[f"settings__{k}" for k, s in all_setting_specs().items() if s.secret],
+            ):
+                self.fields[name].help_text = _("Stored; leave empty to keep it.")
+
+    def values_and_secrets(self) -> tuple[dict[str, Any], dict[str, str]]:
+        data = self.cleaned_data
+        api_type = data["api_type"]
+        own = {s.setting for s in registry()[api_type].fields if s.setting}
+        secret = {s.setting for s in registry()[api_type].fields if s.setting and s.secret}
+        values = {
+            k: data[k]
+            for k in (
+                "name",
+                "api_type",
+                "number_regexp",
+                "encoding",
+                "is_default",
+                "connect_timeout",
+                "read_timeout",
+            )
+        }
+        for column in ("endpoint", "username", "sender", "ports"):
+            values[column] = data[column]
+        values["settings"] = {
+            k: data[f"settings__{k}"]
+            for k in own - secret
+            if data.get(f"settings__{k}") not in (None, "")
+        }
+        secrets = {k: data[f"settings__{k}"] for k in secret if data.get(f"settings__{k}")}
+        if data.get("password"):
+            secrets["password"] = data["password"]
+        return values, secrets
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        for field, messages in errors.items():
+            name = form_name(field)
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class TestSendForm(forms.Form):
+    destination = forms.CharField(label=_("Telephone"), max_length=40)
+    message = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}), strip=False
+    )

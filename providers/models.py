@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contactcenter.fields import EncryptedTextField
+from providers.delivery import DeliveryStatus
+from providers.encoding import Encoding
+
+
+def new_webhook_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Provider(models.Model):
+    """An SMS or WhatsApp provider account. Secrets are encrypted and never shown back."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    api_type = models.CharField(_("API type"), max_length=30)
+    endpoint = models.CharField(_("URL"), max_length=1000, blank=True)
+    username = models.CharField(_("user"), max_length=200, blank=True)
+    password = EncryptedTextField(_("password"), blank=True)
+    sender = models.CharField(_("SMS From"), max_length=100, blank=True)
+    ports = models.CharField(_("ports"), max_length=200, blank=True)
+    number_regexp = models.CharField(_("SMS RegExp"), max_length=500, blank=True)
+    encoding = models.CharField(
+        _("encoding"),
+        max_length=10,
+        default=Encoding.AUTO,
+        choices=[(e.value, e.value) for e in Encoding],
+    )
+    is_default = models.BooleanField(_("default"), default=False)
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    secret_settings = EncryptedTextField(blank=True, default="")
+    connect_timeout = models.FloatField(_("connect timeout (s)"), default=5.0)
+    read_timeout = models.FloatField(_("read timeout (s)"), default=15.0)
+    webhook_token = models.CharField(max_length=64, unique=True, default=new_webhook_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_provider"
+            ),
+            models.CheckConstraint(
+                condition=Q(connect_timeout__gt=0) & Q(read_timeout__gt=0),
+                name="provider_timeouts_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_secret_settings(self) -> dict[str, str]:
+        return json.loads(self.secret_settings) if self.secret_settings else {}
+
+    def set_secret_settings(self, values: dict[str, str]) -> None:
+        self.secret_settings = json.dumps(values) if values else ""
+
+
+class OutboundMessage(models.Model):
+    """One message handed to a provider (test sends, agent replies, dialer sends)."""
+
+    class State(models.TextChoices):
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="outbound")
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    destination = models.CharField(max_length=40)
+    text = models.TextField()
+    encoding = models.CharField(max_length=10)
+    segments = models.PositiveIntegerField(default=1)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SENDING)
+    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    error = models.TextField(blank=True)
+    delivery_status = models.CharField(
+        max_length=15, choices=DeliveryStatus.choices, default=DeliveryStatus.UNKNOWN
+    )
+    delivery_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    status_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="unique_outbound_provider_message_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.destination}: {self.state}/{self.delivery_status}"
+
+
+class InboundMessage(models.Model):
+    """A message a customer sent us, stored once however often the provider retries."""
+
+    class Routing(models.TextChoices):
+        PENDING = "pending", _("Waiting for routing")
+        ROUTED = "routed", _("Routed")
+        UNROUTED = "unrouted", _("No campaign takes it")
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="inbound")
+    provider_message_id = models.CharField(max_length=200)
+    sender = models.CharField(max_length=60)
+    recipient = models.CharField(max_length=60, blank=True)
+    text = models.TextField(blank=True)
+    segments = models.PositiveIntegerField(default=1)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    routing = models.CharField(max_length=10, choices=Routing.choices, default=Routing.PENDING)
+    raw = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_message_id"], name="unique_inbound_message_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.recipient}: {self.text[:30]}"
+
+
+class InboundPart(models.Model):
+    """One part of a long inbound message delivered part by part (Vonage ``concat``)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="+")
+    sender = models.CharField(max_length=60)
+    concat_ref = models.CharField(max_length=100)
+    part_number = models.PositiveSmallIntegerField()
+    total = models.PositiveSmallIntegerField()
+    provider_message_id = models.CharField(max_length=200)
+    recipient = models.CharField(max_length=60, blank=True)
+    text = models.TextField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "sender", "concat_ref", "part_number"],
+                name="unique_inbound_part",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.concat_ref} {self.part_number}/{self.total}"
+
+
+class DeliveryReport(models.Model):
+    """Every delivery report received, kept as it came (also those that arrive before we know
+    the message's provider id: they are applied when the id is stored)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="+")
+    provider_message_id = models.CharField(max_length=200)
+    status = models.CharField(max_length=15, choices=DeliveryStatus.choices)
+    error = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    raw = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        indexes = [models.Index(fields=["provider", "provider_message_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider_message_id}: {self.status}"

@@ -1,0 +1,349 @@
+"""Provider services: save and delete with the default rules, send, and receive webhooks."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from providers.adapters import adapter_class, registry
+from providers.adapters.base import Adapter, OutgoingSMS, SendError, WebhookRequest
+from providers.configuration import check, config_for, type_fields
+from providers.delivery import DeliveryStatus, should_replace
+from providers.encoding import EncodingError, segment_info
+from providers.models import DeliveryReport, InboundMessage, InboundPart, OutboundMessage, Provider
+from providers.ports import parse_ports
+
+logger = logging.getLogger("contactcenter.providers")
+
+EDITABLE = (
+    "name",
+    "api_type",
+    "endpoint",
+    "username",
+    "sender",
+    "ports",
+    "number_regexp",
+    "encoding",
+    "is_default",
+    "connect_timeout",
+    "read_timeout",
+)
+
+
+# ----------------------------------------------------------------------------- default rules
+def _lock_providers() -> QuerySet[Provider]:
+    """Lock every provider row, so concurrent saves and deletes apply the rules one at a time."""
+    return Provider.objects.select_for_update().order_by("pk")
+
+
+def _ensure_one_default() -> None:
+    providers = list(_lock_providers())
+    if providers and not any(p.is_default for p in providers):
+        Provider.objects.filter(pk=providers[0].pk).update(is_default=True)
+
+
+def save_provider(
+    *, provider: Provider | None, values: dict[str, Any], secrets: dict[str, str]
+) -> Provider:
+    """Create (``provider=None``) or update a provider.
+
+    ``values`` holds the plain fields and ``settings``; ``secrets`` holds ``password`` and secret
+    settings in clear, where an empty value keeps the stored one. Raises ValidationError with a
+    message per field and stores nothing when anything is wrong. Afterwards exactly one provider
+    is the default: choosing one unmarks the old; none chosen keeps (or makes) the first one.
+    """
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _save(provider, values, secrets)
+        except IntegrityError:
+            # A concurrent save took the default or the name between our check and our write
+            # (possible only when no row existed to lock): run the checks again.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+DEFAULTS = {"encoding": "auto", "connect_timeout": 5.0, "read_timeout": 15.0, "is_default": False}
+
+
+def _save(provider: Provider | None, values: dict[str, Any], secrets: dict[str, str]) -> Provider:
+    existing = list(_lock_providers())
+    current = next((p for p in existing if provider and p.pk == provider.pk), None)
+    merged: dict[str, Any] = {k: getattr(current, k) for k in EDITABLE} if current else {}
+    merged = {**DEFAULTS, **merged, **{k: v for k, v in values.items() if k in EDITABLE}}
+    api_type = merged.get("api_type") or ""
+    if api_type not in registry():
+        raise ValidationError({"api_type": f"Unknown API type “{api_type}”."})
+    specs = type_fields(api_type)
+    secret_keys = {s.setting for s in specs if s.setting and s.secret}
+    plain_keys = {s.setting for s in specs if s.setting and not s.secret}
+    given = dict(values.get("settings") or {})
+    unknown = sorted(set(given) - plain_keys - secret_keys)
+    if unknown:
+        raise ValidationError({"settings": f"Unknown setting “{unknown[0]}” for {api_type}."})
+
+    same_type = current is not None and current.api_type == api_type
+    plain = dict(current.settings) if same_type and "settings" not in values else {}
+    plain.update(given)
+    plain = {k: v for k, v in plain.items() if k in plain_keys and v not in (None, "")}
+    for spec in specs:
+        if spec.setting in plain_keys and spec.setting not in plain and spec.default != "":
+            plain[spec.setting] = spec.default
+    secret_values = current.get_secret_settings() if same_type else {}
+    secret_values.update({k: str(v) for k, v in secrets.items() if k in secret_keys and v})
+    password = secrets.get("password") or (current.password if current else "")
+
+    errors = check({**merged, "password": password, "settings": {**plain, **secret_values}})
+    name = (merged.get("name") or "").strip()
+    if name and any(p.name == name and p.pk != getattr(current, "pk", None) for p in existing):
+        errors["name"] = "A provider with this name exists."
+    if errors:
+        raise ValidationError(errors)
+
+    target = current or Provider()
+    for key in EDITABLE:
+        setattr(target, key, merged[key])
+    target.name = name
+    target.password = password
+    target.settings = plain
+    target.set_secret_settings(secret_values)
+    if target.is_default:
+        Provider.objects.filter(is_default=True).exclude(pk=target.pk).update(is_default=False)
+    target.save()
+    _ensure_one_default()
+    target.refresh_from_db()
+    logger.info("provider saved", extra={"provider": target.pk, "api_type": target.api_type})
+    return target
+
+
+@transaction.atomic
+def delete_provider(*, provider: Provider) -> None:
+    """Delete ``provider``; when it was the default, the first remaining one becomes default.
+
+    Refused (ValidationError) while messages refer to it: their history must stay readable.
+    """
+    list(_lock_providers())
+    if (
+        OutboundMessage.objects.filter(provider=provider).exists()
+        or InboundMessage.objects.filter(provider=provider).exists()
+    ):
+        raise ValidationError(
+            "This provider has sent or received messages; their history keeps it. Disable its "
+            "use in campaigns and dialers instead."
+        )
+    Provider.objects.filter(pk=provider.pk).delete()
+    _ensure_one_default()
+    logger.info("provider deleted", extra={"provider": provider.pk})
+
+
+# ----------------------------------------------------------------------------- sending
+_adapters = threading.local()
+
+
+def adapter_for(provider: Provider) -> Adapter:
+    """The provider's adapter, reused per thread (connection reuse) until the provider changes."""
+    cache = getattr(_adapters, "cache", None)
+    if cache is None:
+        cache = _adapters.cache = {}
+    key = (provider.pk, provider.updated_at)
+    adapter = cache.get(provider.pk)
+    if adapter is None or adapter[0] != key:
+        adapter = cache[provider.pk] = (key, adapter_class(provider.api_type)(config_for(provider)))
+    return adapter[1]
+
+
+def number_matches(provider: Provider, destination: str) -> bool:
+    return not provider.number_regexp or re.search(provider.number_regexp, destination) is not None
+
+
+def send_message(
+    *, provider: Provider, destination: str, text: str, port: int | None = None
+) -> OutboundMessage:
+    """Send one message now; returns the stored message, sent or failed with the error.
+
+    A destination that fails the provider's number regexp, or a text the forced encoding cannot
+    carry, raises ValidationError and stores nothing. Temporary errors are not retried here:
+    the caller (dialer, inbox) decides, from ``OutboundMessage.error``'s SendError.
+    """
+    destination = destination.strip()
+    if not destination:
+        raise ValidationError({"destination": "Give a destination number."})
+    if not number_matches(provider, destination):
+        raise ValidationError(
+            {
+                "destination": f"Incorrect number format: {destination} does not match "
+                f"{provider.number_regexp}."
+            }
+        )
+    if not text:
+        raise ValidationError({"message": "The message is empty."})
+    try:
+        info = segment_info(text, provider.encoding)
+    except EncodingError as exc:
+        raise ValidationError({"message": str(exc)}) from exc
+    if port is None and provider.ports and adapter_class(provider.api_type).uses_ports:
+        port = parse_ports(provider.ports)[0]
+    message = OutboundMessage.objects.create(
+        provider=provider,
+        destination=destination,
+        text=text,
+        encoding=info.encoding,
+        segments=info.segments,
+    )
+    outgoing = OutgoingSMS(
+        destination=destination,
+        text=text,
+        reference=str(message.reference),
+        number=message.pk,
+        port=port,
+        encoding=info.encoding,
+    )
+    try:
+        result = adapter_for(provider).send(outgoing)
+    except SendError as exc:
+        message.state, message.error = OutboundMessage.State.FAILED, str(exc)
+        message.save(update_fields=["state", "error"])
+        logger.warning("send failed", extra={"provider": provider.pk, "error": str(exc)})
+        message.send_error = exc
+        return message
+    message.state = OutboundMessage.State.SENT
+    message.provider_message_id = result.provider_message_id
+    message.sent_at = timezone.now()
+    if result.segments:
+        message.segments = result.segments
+    message.delivery_status = DeliveryStatus.ACCEPTED
+    message.save()
+    _apply_reports(provider, [result.provider_message_id])
+    message.refresh_from_db()
+    message.send_error = None
+    return message
+
+
+# ----------------------------------------------------------------------------- webhooks
+def provider_for_webhook(token: str) -> Provider | None:
+    return Provider.objects.filter(webhook_token=token).first()
+
+
+def verify_webhook(provider: Provider, request: WebhookRequest) -> bool:
+    return adapter_for(provider).verify_webhook(request)
+
+
+@transaction.atomic
+def receive_inbound(*, provider: Provider, request: WebhookRequest) -> list[InboundMessage]:
+    """Store the inbound messages of one webhook call (once each, however often it is retried)
+    and hand the new ones to routing after commit. WebhookError: nothing stored."""
+    parsed = adapter_for(provider).parse_inbound(request)
+    stored: list[InboundMessage] = []
+    for sms in parsed:
+        if sms.concat and sms.concat[1] > 1:
+            whole = _store_part(provider, sms)
+            if whole is None:
+                continue
+            sms = whole
+        message, created = InboundMessage.objects.get_or_create(
+            provider=provider,
+            provider_message_id=sms.provider_message_id,
+            defaults={
+                "sender": sms.sender,
+                "recipient": sms.recipient,
+                "text": sms.text,
+                "segments": sms.segments,
+                "raw": _jsonable(sms.raw),
+            },
+        )
+        if created:
+            stored.append(message)
+    if stored:
+        from campaigns.tasks import route_inbound_messages
+
+        ids = [m.pk for m in stored]
+        transaction.on_commit(lambda: route_inbound_messages.delay(ids))
+    return stored
+
+
+def _store_part(provider: Provider, sms: Any) -> Any | None:
+    ref, total, number = sms.concat
+    InboundPart.objects.get_or_create(
+        provider=provider,
+        sender=sms.sender,
+        concat_ref=ref,
+        part_number=number,
+        defaults={
+            "total": total,
+            "text": sms.text,
+            "recipient": sms.recipient,
+            "provider_message_id": sms.provider_message_id,
+        },
+    )
+    parts = list(
+        InboundPart.objects.select_for_update()
+        .filter(provider=provider, sender=sms.sender, concat_ref=ref)
+        .order_by("part_number")
+    )
+    if len(parts) < total:
+        return None
+    from dataclasses import replace
+
+    return replace(
+        sms,
+        provider_message_id=f"concat:{ref}:{parts[0].provider_message_id}",
+        text="".join(p.text for p in parts),
+        segments=total,
+        concat=None,
+    )
+
+
+@transaction.atomic
+def receive_status(*, provider: Provider, request: WebhookRequest) -> int:
+    """Record the delivery reports of one webhook call and update the messages they name.
+    Returns how many reports were recorded. WebhookError: nothing stored."""
+    reports = adapter_for(provider).parse_status(request)
+    now = timezone.now()
+    DeliveryReport.objects.bulk_create(
+        DeliveryReport(
+            provider=provider,
+            provider_message_id=r.provider_message_id,
+            status=r.status,
+            error=r.error[:200],
+            received_at=now,
+            raw=_jsonable(r.raw),
+        )
+        for r in reports
+    )
+    _apply_reports(provider, [r.provider_message_id for r in reports])
+    return len(reports)
+
+
+def _apply_reports(provider: Provider, message_ids: list[str]) -> None:
+    ids = [i for i in message_ids if i]
+    if not ids:
+        return
+    reports = DeliveryReport.objects.filter(provider=provider, provider_message_id__in=ids)
+    messages = {
+        m.provider_message_id: m
+        for m in OutboundMessage.objects.select_for_update().filter(
+            provider=provider, provider_message_id__in=ids
+        )
+    }
+    for report in reports.order_by("received_at", "pk"):
+        message = messages.get(report.provider_message_id)
+        if message and should_replace(message.delivery_status, report.status):
+            message.delivery_status = report.status
+            message.delivery_error = report.error
+            message.status_at = report.received_at
+    for message in messages.values():
+        message.save(update_fields=["delivery_status", "delivery_error", "status_at"])
+
+
+def _jsonable(raw: Any) -> Any:
+    if isinstance(raw, dict | list | str | int | float | bool) or raw is None:
+        return raw
+    return str(raw)

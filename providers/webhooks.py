@@ -1,0 +1,70 @@
+"""Provider webhooks: parse, store, enqueue, answer. Authenticity first, then nothing is stored
+unless the whole body is understood."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from providers.adapters.base import WebhookError, WebhookRequest
+from providers.services import (
+    adapter_for,
+    provider_for_webhook,
+    receive_inbound,
+    receive_status,
+    verify_webhook,
+)
+
+logger = logging.getLogger("contactcenter.webhooks")
+KINDS = ("inbound", "status")
+
+
+def webhook_request(request: HttpRequest) -> WebhookRequest:
+    form = {}
+    if request.content_type == "application/x-www-form-urlencoded":
+        form = {k: request.POST.get(k, "") for k in request.POST}
+    url = request.build_absolute_uri()
+    if settings.PUBLIC_BASE_URL:
+        url = settings.PUBLIC_BASE_URL + request.get_full_path()
+    return WebhookRequest(
+        method=request.method or "GET",
+        url=url,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        query={k: request.GET.get(k, "") for k in request.GET},
+        form=form,
+        body=request.body,
+    )
+
+
+@csrf_exempt
+def provider_webhook(request: HttpRequest, token: str, kind: str) -> HttpResponse:
+    provider = provider_for_webhook(token)
+    if provider is None or kind not in KINDS:
+        return JsonResponse({"error": "unknown webhook"}, status=404)
+    hook = webhook_request(request)
+    adapter_handshake = getattr(adapter_for(provider), "handshake", None)
+    if request.method == "GET" and adapter_handshake and "hub.mode" in hook.query:
+        challenge = adapter_handshake(hook)
+        if challenge is None:
+            return JsonResponse({"error": "verify token does not match"}, status=403)
+        return HttpResponse(challenge, content_type="text/plain")
+    if not verify_webhook(provider, hook):
+        logger.warning("webhook signature refused", extra={"provider": provider.pk, "kind": kind})
+        return JsonResponse({"error": "signature missing or invalid"}, status=403)
+    try:
+        if kind == "inbound":
+            stored = len(receive_inbound(provider=provider, request=hook))
+        else:
+            stored = receive_status(provider=provider, request=hook)
+    except WebhookError as exc:
+        logger.warning(
+            "webhook refused", extra={"provider": provider.pk, "kind": kind, "reason": str(exc)}
+        )
+        return JsonResponse({"error": f"bad {kind} webhook: {exc}"}, status=400)
+    body, content_type = adapter_for(provider).webhook_reply(kind)
+    if not body:
+        return JsonResponse({"stored": stored})
+    return HttpResponse(body, content_type=content_type)
