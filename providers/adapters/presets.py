@@ -6,9 +6,9 @@ from providers.adapters.base import FieldSpec, OutgoingSMS, SendError, SendResul
 from providers.adapters.urlapi import URLSMS, url_escape
 
 SMSMASIVO_URL = "https://servicio.smsmasivos.com.ar/enviar_sms.asp"
-# Negative answers of SMS Masivos: -2 too many failures for the number and -99 other error may
-# pass later; the rest (landline, unsubscribed, bad number, spam...) will not.
-SMSMASIVO_TEMPORARY = {"-2", "-99"}
+# SMS Masivos answers every refusal with a negative code (landline, unsubscribed, bad number,
+# spam, too many failures, -99 other...): none is documented as passing with a plain retry, so
+# they are permanent; throttling and outages show as HTTP 429/5xx or timeouts, which are not.
 
 
 class SMSMasivo(URLSMS):
@@ -45,9 +45,7 @@ class SMSMasivo(URLSMS):
         response.encoding = response.encoding or "iso-8859-1"
         code, _, text = response.text.strip().partition(";")
         if code not in ("0", "1"):  # 1 = accepted in test mode
-            raise SendError(
-                text or response.text[:300], permanent=code not in SMSMASIVO_TEMPORARY, code=code
-            )
+            raise SendError(text or response.text[:300], permanent=True, code=code)
         return SendResult(reference, status="accepted", raw=response.text)
 
 

@@ -89,9 +89,10 @@ class Twilio(Adapter):
     @property
     def client(self) -> Client:
         if self._client is None:
-            http_client = TwilioHttpClient(
-                timeout=(self.config.connect_timeout, self.config.read_timeout)
-            )
+            http_client = TwilioHttpClient(timeout=self.config.read_timeout)
+            # The SDK checks the constructor's timeout as a number; requests also takes a
+            # (connect, read) pair, which the SDK passes through unchanged.
+            http_client.timeout = (self.config.connect_timeout, self.config.read_timeout)
             client = Client(self.config.username, self.config.password, http_client=http_client)
             if self.config.endpoint:
                 client.api.base_url = self.config.endpoint.rstrip("/")

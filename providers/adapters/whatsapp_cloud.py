@@ -75,8 +75,8 @@ class WhatsAppCloud(HttpSender, Adapter):
         except ValueError:
             data = {}
         if not response.ok:
-            error = data.get("error", {}) if isinstance(data, dict) else {}
-            code = error.get("code")
+            error = data.get("error") if isinstance(data, dict) else None
+            code = error.get("code") if isinstance(error, dict) else None
             if code is None:
                 raise self.http_failure(response)
             temporary = code in TEMPORARY_CODES or response.status_code >= 500

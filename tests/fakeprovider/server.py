@@ -14,13 +14,18 @@ from __future__ import annotations
 import itertools
 import json
 import socket
+import ssl
+import tempfile
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakeprovider.tls import make_certificate
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class RecordedRequest:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    target: str = ""  # the request line's target, exactly as sent (percent-encoding included)
 
     def form(self) -> dict[str, list[str]]:
         return parse_qs(self.body.decode(), keep_blank_values=True)
@@ -103,6 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=parse_qs(split.query, keep_blank_values=True),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
+            target=self.path,
         )
         behaviour = fake.record(request)
         if behaviour.delay:
@@ -130,8 +137,15 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class FakeProviderServer:
-    def __init__(self, dialects: list[Dialect] | None = None, host: str = "127.0.0.1") -> None:
+    """``tls=True`` serves https with a fresh self-signed certificate; ``ca_bundle`` is its path,
+    for clients that must trust it (``REQUESTS_CA_BUNDLE``)."""
+
+    def __init__(
+        self, dialects: list[Dialect] | None = None, host: str = "127.0.0.1", tls: bool = False
+    ) -> None:
         self.dialects: list[Dialect] = [*(dialects or []), GenericDialect()]
+        self.tls = tls
+        self.ca_bundle: Path | None = None
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._once: deque[Behaviour] = deque()
@@ -139,6 +153,13 @@ class FakeProviderServer:
         self._ids = itertools.count(1)
         self._httpd = _HTTPServer((host, 0), _Handler)
         self._httpd.fake = self
+        if tls:
+            self._certdir = tempfile.TemporaryDirectory(prefix="fake-provider-tls-")
+            cert, key = make_certificate(Path(self._certdir.name))
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+            self.ca_bundle = cert
         self._thread: threading.Thread | None = None
 
     # lifecycle
@@ -150,6 +171,8 @@ class FakeProviderServer:
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+        if self.tls:
+            self._certdir.cleanup()
 
     def __enter__(self) -> FakeProviderServer:
         return self.start()
@@ -163,7 +186,7 @@ class FakeProviderServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     # behaviour
     def then(self, *behaviours: Behaviour) -> None:
