@@ -71,7 +71,15 @@ def save_provider(
     raise AssertionError("unreachable")
 
 
-DEFAULTS = {"encoding": "auto", "connect_timeout": 5.0, "read_timeout": 15.0, "is_default": False}
+DEFAULTS = {
+    **dict.fromkeys(
+        ("name", "api_type", "endpoint", "username", "sender", "ports", "number_regexp"), ""
+    ),
+    "encoding": "auto",
+    "connect_timeout": 5.0,
+    "read_timeout": 15.0,
+    "is_default": False,
+}
 
 
 def _save(provider: Provider | None, values: dict[str, Any], secrets: dict[str, str]) -> Provider:

@@ -87,12 +87,10 @@ class Nexmo(Adapter):
             return {"endpoint": "The Vonage SDK speaks https only: use an https:// URL."}
         return {}
 
-    def _auth(self) -> Auth:
-        secret = self.config.setting("signature_secret")
+    def _signature_auth(self) -> Auth:
         return Auth(
             api_key=self.config.username,
-            api_secret=self.config.password,
-            signature_secret=secret or None,
+            signature_secret=self.config.setting("signature_secret"),
             signature_method=self.config.setting("signature_method", "sha256"),
         )
 
@@ -110,7 +108,11 @@ class Nexmo(Adapter):
             }
             if host:
                 options["rest_host"] = host.rstrip("/")
-            self._client = Vonage(self._auth(), HttpClientOptions(**options))
+            # Sends use key + secret (Basic auth). The SDK can sign sends instead, but it signs
+            # the None-valued fields that requests then leaves out of the form, so the
+            # signature cannot match on the server: the signature secret only checks webhooks.
+            auth = Auth(api_key=self.config.username, api_secret=self.config.password)
+            self._client = Vonage(auth, HttpClientOptions(**options))
         return self._client
 
     def send(self, message: OutgoingSMS) -> SendResult:
@@ -153,7 +155,9 @@ class Nexmo(Adapter):
         if not params.get("sig"):
             return False
         try:
-            return self._auth().check_signature(dict(params))  # pops 'sig': give it a copy
+            return self._signature_auth().check_signature(
+                dict(params)
+            )  # pops 'sig': give it a copy
         except (ValueError, TypeError):
             return False
 
