@@ -8,7 +8,16 @@ from accounts import views as account_views
 from contactcenter import views
 from providers.api import ProviderViewSet
 
-router = SimpleRouter(trailing_slash="/?")
+
+class OptionalSlashRouter(SimpleRouter):
+    """API paths work with and without the trailing slash (``/providers/1/test`` as specified)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trailing_slash = "/?"
+
+
+router = OptionalSlashRouter()
 router.register("providers", ProviderViewSet, basename="provider")
 
 api_v1 = [

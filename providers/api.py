@@ -56,7 +56,12 @@ class ProviderSerializer(serializers.ModelSerializer):
             "status_webhook",
             "secrets_set",
         ]
-        extra_kwargs = {"name": {"validators": []}, "api_type": {"required": False}}
+        extra_kwargs = {
+            "name": {"validators": []},
+            "is_default": {"validators": []},
+            "api_type": {"required": False},
+        }
+        validators = []  # uniqueness (name, one default) is the service's and the database's job
 
     def get_channel(self, provider: Provider) -> str:
         return adapter_class(provider.api_type).channel

@@ -330,6 +330,7 @@ def receive_status(*, provider: Provider, request: WebhookRequest) -> int:
     return len(reports)
 
 
+@transaction.atomic
 def _apply_reports(provider: Provider, message_ids: list[str]) -> None:
     ids = [i for i in message_ids if i]
     if not ids:
