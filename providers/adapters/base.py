@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from providers.delivery import DeliveryStatus
@@ -198,36 +200,85 @@ class Adapter:
         return "", "text/plain"
 
 
+@dataclass(frozen=True)
+class HttpReply:
+    """What an HTTP call answered (the subset of ``requests.Response`` the adapters read)."""
+
+    status_code: int
+    reason: str
+    content: bytes
+    headers: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status_code < 400
+
+    @property
+    def charset(self) -> str:
+        found = re.search(r"charset=([\w-]+)", self.headers.get("content-type", ""), re.I)
+        return found.group(1) if found else "utf-8"
+
+    @property
+    def text(self) -> str:
+        try:
+            return self.content.decode(self.charset, errors="replace")
+        except LookupError:
+            return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
 class HttpSender:
-    """Mixin: one pooled ``requests`` session per adapter, timeouts on every call, and the
-    mapping of transport failures to SendError."""
+    """Mixin: one urllib3 connection pool per adapter (adapters are reused per thread, so the
+    connection stays open), timeouts on every call, no automatic retries (a retried POST could
+    send an SMS twice: retrying is the caller's decision, made from ``SendError.permanent``),
+    and transport failures mapped to SendError."""
 
     config: ProviderConfig
-    _session: requests.Session | None = None
+    _pool: urllib3.PoolManager | None = None
 
     @property
-    def session(self) -> requests.Session:
-        if self._session is None:
-            session = requests.Session()
-            # No automatic retries: a retried POST could send an SMS twice. Retrying is the
-            # caller's decision, made from SendError.permanent.
-            session.mount("http://", HTTPAdapter(pool_maxsize=4, max_retries=0))
-            session.mount("https://", HTTPAdapter(pool_maxsize=4, max_retries=0))
-            self._session = session
-        return self._session
+    def pool(self) -> urllib3.PoolManager:
+        if self._pool is None:
+            self._pool = urllib3.PoolManager(num_pools=4, maxsize=4, retries=False)
+        return self._pool
 
-    @property
-    def timeout(self) -> tuple[float, float]:
-        return (self.config.connect_timeout, self.config.read_timeout)
-
-    def http(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def http(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: bytes | None = None,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+        basic_auth: tuple[str, str] | None = None,
+    ) -> HttpReply:
+        headers = dict(headers or {})
+        if json_body is not None:
+            data = json.dumps(json_body).encode()
+            headers.setdefault("Content-Type", "application/json")
+        if basic_auth is not None:
+            headers.update(urllib3.util.make_headers(basic_auth=":".join(basic_auth)))
+        timeout = urllib3.Timeout(
+            connect=self.config.connect_timeout, read=self.config.read_timeout
+        )
         try:
-            return self.session.request(method, url, timeout=self.timeout, **kwargs)
-        except requests.RequestException as exc:
-            raise transport_error(exc) from exc
+            response = self.pool.request(method, url, body=data, headers=headers, timeout=timeout,
+                                         redirect=False, preload_content=True)  # fmt: skip
+        except urllib3.exceptions.TimeoutError as exc:
+            raise SendError(f"timed out: {exc}", permanent=False, code="timeout") from exc
+        except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ProtocolError) as exc:
+            raise SendError(
+                f"connection failed: {exc}", permanent=False, code="connection"
+            ) from exc
+        except urllib3.exceptions.HTTPError as exc:  # TLS verification, bad URL...
+            raise SendError(f"request failed: {exc}", permanent=True, code="request") from exc
+        return HttpReply(response.status, response.reason or "", response.data,
+                         {k.lower(): v for k, v in response.headers.items()})  # fmt: skip
 
     @staticmethod
-    def http_failure(response: requests.Response, message: str = "", code: str = "") -> SendError:
+    def http_failure(response: Any, message: str = "", code: str = "") -> SendError:
         text = message or response.text[:300] or response.reason
         return SendError(
             f"HTTP {response.status_code}: {text}",
@@ -235,3 +286,26 @@ class HttpSender:
             code=code or str(response.status_code),
             http_status=response.status_code,
         )
+
+
+class RequestsSender(HttpSender):
+    """Mixin for adapters that need what only ``requests`` has (HTTP Digest authentication,
+    per-provider TLS verification): a pooled session, no automatic retries."""
+
+    _session: requests.Session | None = None
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            session = requests.Session()
+            session.mount("http://", HTTPAdapter(pool_maxsize=4, max_retries=0))
+            session.mount("https://", HTTPAdapter(pool_maxsize=4, max_retries=0))
+            self._session = session
+        return self._session
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        timeout = (self.config.connect_timeout, self.config.read_timeout)
+        try:
+            return self.session.request(method, url, timeout=timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise transport_error(exc) from exc

@@ -73,7 +73,7 @@ class CMG(HttpSender, Adapter):
         response = self.http(
             "POST",
             self.config.endpoint or DEFAULT_ENDPOINT,
-            json=body,
+            json_body=body,
             headers={"X-CM-PRODUCTTOKEN": self.config.password},
         )
         data = _json(response)

@@ -7,10 +7,10 @@ from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
-    HttpSender,
     InboundSMS,
     OutgoingSMS,
     ProviderConfig,
+    RequestsSender,
     SendError,
     SendResult,
     StatusReport,
@@ -31,7 +31,7 @@ RESULTS = {
 }
 
 
-class DinstarWeb(HttpSender, Adapter):
+class DinstarWeb(RequestsSender, Adapter):
     api_type = "DinstarWeb"
     label = "Dinstar gateway"
     uses_ports = True
@@ -82,7 +82,7 @@ class DinstarWeb(HttpSender, Adapter):
             "encoding": "unicode" if message.encoding == "UCS2" else "gsm-7bit",
             "request_status_report": True,
         }
-        response = self.http(
+        response = self.request(
             "POST",
             self.config.endpoint.rstrip("/") + "/api/send_sms",
             json=body,

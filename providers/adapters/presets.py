@@ -42,11 +42,17 @@ class SMSMasivo(URLSMS):
         response = self.http("GET", f"{self.config.endpoint or SMSMASIVO_URL}?{query}")
         if not response.ok:
             raise self.http_failure(response)
-        response.encoding = response.encoding or "iso-8859-1"
-        code, _, text = response.text.strip().partition(";")
+        # The API answers in ISO-8859-1, usually without saying so.
+        charset = (
+            response.charset
+            if "charset" in response.headers.get("content-type", "")
+            else "iso-8859-1"
+        )
+        reply = response.content.decode(charset, errors="replace").strip()
+        code, _, text = reply.partition(";")
         if code not in ("0", "1"):  # 1 = accepted in test mode
-            raise SendError(text or response.text[:300], permanent=True, code=code)
-        return SendResult(reference, status="accepted", raw=response.text)
+            raise SendError(text or reply[:300], permanent=True, code=code)
+        return SendResult(reference, status="accepted", raw=reply)
 
 
 class Quality(URLSMS):

@@ -141,7 +141,7 @@ class URLSMS(HttpSender, Adapter):
     def request_kwargs(self, message: OutgoingSMS) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
         if self.basic_auth:
-            kwargs["auth"] = (self.config.username, self.config.password)
+            kwargs["basic_auth"] = (self.config.username, self.config.password)
         return kwargs
 
     def send(self, message: OutgoingSMS) -> SendResult:

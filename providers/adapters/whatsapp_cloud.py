@@ -68,7 +68,7 @@ class WhatsAppCloud(HttpSender, Adapter):
             "text": {"body": message.text, "preview_url": False},
         }
         response = self.http(
-            "POST", url, json=body, headers={"Authorization": f"Bearer {self.config.password}"}
+            "POST", url, json_body=body, headers={"Authorization": f"Bearer {self.config.password}"}
         )
         try:
             data = response.json()
