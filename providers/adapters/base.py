@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import requests
@@ -33,6 +33,11 @@ class FieldSpec:
     @property
     def setting(self) -> str | None:
         return self.name.removeprefix("settings.") if self.name.startswith("settings.") else None
+
+
+def requiring(fields: tuple[FieldSpec, ...], *names: str) -> tuple[FieldSpec, ...]:
+    """The same fields, with ``names`` made required (for the ``…Auth`` variants)."""
+    return tuple(replace(f, required=True) if f.name in names else f for f in fields)
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,15 @@ class WebhookRequest:
     def params(self) -> dict[str, str]:
         """Query and form parameters together (form wins), for GET-or-POST webhooks."""
         return {**self.query, **self.form}
+
+    def flat_params(self) -> dict[str, str]:
+        """Flat parameters whether they came as query, form or a JSON object (values as text)."""
+        if self.headers.get("content-type", "").startswith("application/json"):
+            data = self.json()
+            if not isinstance(data, dict):
+                raise WebhookError("the body is not an object")
+            return {k: str(v) for k, v in data.items()}
+        return self.params()
 
 
 @dataclass(frozen=True)

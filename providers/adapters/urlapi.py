@@ -26,6 +26,7 @@ from providers.adapters.base import (
     StatusReport,
     WebhookError,
     WebhookRequest,
+    requiring,
 )
 from providers.delivery import DeliveryStatus
 
@@ -176,17 +177,8 @@ class URLSMS(HttpSender, Adapter):
         return ""
 
     # webhooks: our own documented format (GET or POST, form or JSON) ------------------------
-    @staticmethod
-    def _params(request: WebhookRequest) -> dict[str, str]:
-        if request.headers.get("content-type", "").startswith("application/json"):
-            data = request.json()
-            if not isinstance(data, dict):
-                raise WebhookError("the body is not an object")
-            return {k: str(v) for k, v in data.items()}
-        return request.params()
-
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
-        params = self._params(request)
+        params = request.flat_params()
         sender, recipient, text = (
             pick(params, "sender"),
             pick(params, "recipient"),
@@ -200,7 +192,7 @@ class URLSMS(HttpSender, Adapter):
         return [InboundSMS(message_id, sender, recipient, text, raw=params)]
 
     def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
-        params = self._params(request)
+        params = request.flat_params()
         message_id, word = pick(params, "id"), params.get("status", "").lower()
         if not message_id:
             raise WebhookError("missing field 'id'")
@@ -215,12 +207,7 @@ class URLSMSAuth(URLSMS):
     api_type = "URLSMSAuth"
     label = "URL GET with basic authentication"
     basic_auth = True
-    fields = tuple(
-        FieldSpec(f.name, f.label, required=True, help=f.help, secret=f.secret)
-        if f.name in ("username", "password")
-        else f
-        for f in URLSMS.fields
-    )
+    fields = requiring(URLSMS.fields, "username", "password")
 
 
 class URLPOSTSMS(URLSMS):
@@ -283,9 +270,4 @@ class URLPOSTSMSAuth(URLPOSTSMS):
     api_type = "URLPOSTSMSAuth"
     label = "URL POST with basic authentication"
     basic_auth = True
-    fields = tuple(
-        FieldSpec(f.name, f.label, required=True, help=f.help, secret=f.secret)
-        if f.name in ("username", "password")
-        else f
-        for f in URLPOSTSMS.fields
-    )
+    fields = requiring(URLPOSTSMS.fields, "username", "password")

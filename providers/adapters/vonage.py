@@ -151,7 +151,7 @@ class Nexmo(Adapter):
     def verify_webhook(self, request: WebhookRequest) -> bool:
         if not self.config.setting("signature_secret"):
             return True  # the secret URL is the only check then
-        params = self._params(request)
+        params = request.flat_params()
         if not params.get("sig"):
             return False
         try:
@@ -161,17 +161,8 @@ class Nexmo(Adapter):
         except (ValueError, TypeError):
             return False
 
-    @staticmethod
-    def _params(request: WebhookRequest) -> dict[str, str]:
-        if request.headers.get("content-type", "").startswith("application/json"):
-            data = request.json()
-            if not isinstance(data, dict):
-                raise WebhookError("the body is not an object")
-            return {k: str(v) for k, v in data.items()}
-        return request.params()
-
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
-        params = self._params(request)
+        params = request.flat_params()
         message_id, sender, to = require(params, "messageId", "msisdn", "to")
         text = params.get("text", "")
         if params.get("concat") == "true":
@@ -189,7 +180,7 @@ class Nexmo(Adapter):
         return [InboundSMS(message_id, sender, to, text, raw=params)]
 
     def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
-        params = self._params(request)
+        params = request.flat_params()
         message_id, status = require(params, "messageId", "status")
         if status not in STATUSES:
             raise WebhookError(f"unknown status '{status}'")

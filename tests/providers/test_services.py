@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from providers.adapters import adapter_class, registry
 from providers.models import Provider
 from providers.services import delete_provider, save_provider
 from tests.providers.factories import twilio_provider, url_provider
@@ -161,3 +162,36 @@ def test_an_update_that_fails_changes_nothing(db):
         save_provider(provider=provider, values={"number_regexp": "(", "sender": "X"}, secrets={})
     provider.refresh_from_db()
     assert provider.number_regexp == "^09" and provider.sender == ""
+
+
+def valid_values(api_type):
+    """A configuration that saves, for every api_type (the wire cases' configurations)."""
+    from tests.providers.adapters.cases import CASES
+
+    config = CASES[api_type].config("https://provider.example.com")
+    values = {"name": api_type, "api_type": api_type, "endpoint": config.endpoint,
+              "username": config.username, "sender": config.sender, "ports": config.ports,
+              "settings": dict(config.settings)}  # fmt: skip
+    return values, {"password": config.password}
+
+
+def required_fields():
+    return [(t, f.name) for t, a in sorted(registry().items()) for f in a.fields if f.required]
+
+
+@pytest.mark.parametrize(("api_type", "field"), required_fields())
+def test_every_required_field_of_every_type_is_enforced(db, api_type, field):
+    values, secrets = valid_values(api_type)
+    save_provider(provider=None, values=values, secrets=secrets)  # complete: saves
+    Provider.objects.all().delete()
+    if field == "password":
+        secrets = {}
+    elif field.startswith("settings."):
+        del values["settings"][field.removeprefix("settings.")]
+    else:
+        values[field] = ""
+    with pytest.raises(ValidationError) as caught:
+        save_provider(provider=None, values=values, secrets=secrets)
+    label = next(s.label for s in adapter_class(api_type).fields if s.name == field)
+    assert caught.value.message_dict[field] == [f"{label} is required for {api_type}."]
+    assert not Provider.objects.exists()

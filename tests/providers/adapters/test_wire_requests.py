@@ -34,10 +34,10 @@ def serve(monkeypatch):
         server.stop()
 
 
-def send(case, server, text=TEXT, **kwargs):
+def send(case, server, text=TEXT, destination=None, **kwargs):
     config = case.config(server.url)
     outgoing = OutgoingSMS(
-        case.destination,
+        destination or case.destination,
         text,
         reference="0b6b1f9e-5c1d-4b8a-9a53-2f0c6f0e7a11",
         number=42,
@@ -66,12 +66,8 @@ def test_twilio_whatsapp_prefixes_addresses(serve):
 
 def test_twilio_invalid_number_is_permanent_with_twilios_code(serve):
     case, server = serve("Twilio")
-    case.destination = "099123456"
-    try:
-        with pytest.raises(SendError) as caught:
-            send(case, server)
-    finally:
-        case.destination = "+59899123456"
+    with pytest.raises(SendError) as caught:
+        send(case, server, destination="099123456")
     assert caught.value.permanent and caught.value.code == "21211"
 
 
@@ -93,12 +89,8 @@ def test_vonage_gsm_text_goes_as_text_and_errors_carry_the_code(serve):
     case, server = serve("Nexmo")
     send(case, server, text="Hello", encoding="GSM7")
     assert server.requests[0].form()["type"] == ["text"]
-    case.destination = "+5989912345x"
-    try:
-        with pytest.raises(SendError) as caught:
-            send(case, server)
-    finally:
-        case.destination = "+59899123456"
+    with pytest.raises(SendError) as caught:
+        send(case, server, destination="+5989912345x")
     assert caught.value.permanent and caught.value.code == "3"
 
 
@@ -119,12 +111,8 @@ def test_infobip(serve):
 
 def test_infobip_rejected_message_is_permanent(serve):
     case, server = serve("InfoBip")
-    case.destination = "+5989912345x"
-    try:
-        with pytest.raises(SendError) as caught:
-            send(case, server)
-    finally:
-        case.destination = "+59899123456"
+    with pytest.raises(SendError) as caught:
+        send(case, server, destination="+5989912345x")
     assert caught.value.permanent and caught.value.code == "MISSING_TO"
 
 
@@ -178,12 +166,8 @@ def test_smsmasivo(serve):
 
 def test_smsmasivo_refusal_names_the_reason(serve):
     case, server = serve("SMSMasivo")
-    case.destination = "12"
-    try:
-        with pytest.raises(SendError) as caught:
-            send(case, server)
-    finally:
-        case.destination = "1155556666"
+    with pytest.raises(SendError) as caught:
+        send(case, server, destination="12")
     assert caught.value.code == "-7" and "Longitud" in caught.value.message
 
 
