@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts import views as account_views
+from campaigns.api import CampaignViewSet, ScheduleViewSet
 from contactcenter import views
 from providers.api import ProviderViewSet
 
@@ -19,6 +20,8 @@ class OptionalSlashRouter(SimpleRouter):
 
 router = OptionalSlashRouter()
 router.register("providers", ProviderViewSet, basename="provider")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("schedules", ScheduleViewSet, basename="schedule")
 
 api_v1 = [
     path("me/", account_views.me, name="api_me"),

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import SectionPermission
+from accounts.models import SecurityGroup
 from accounts.roles import Section
 from providers.adapters import adapter_class, registry
 from providers.configuration import secret_setting_keys, webhook_url
@@ -29,6 +30,9 @@ class ProviderSerializer(serializers.ModelSerializer):
         write_only=True, required=False, allow_blank=True, style={"input_type": "password"}
     )
     settings = serializers.DictField(required=False)
+    security_groups = serializers.PrimaryKeyRelatedField(
+        queryset=SecurityGroup.objects.all(), many=True, required=False
+    )
     channel = serializers.SerializerMethodField()
     inbound_webhook = serializers.SerializerMethodField()
     status_webhook = serializers.SerializerMethodField()
@@ -51,6 +55,7 @@ class ProviderSerializer(serializers.ModelSerializer):
             "settings",
             "connect_timeout",
             "read_timeout",
+            "security_groups",
             "channel",
             "inbound_webhook",
             "status_webhook",

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import SecurityGroup
 from providers.adapters import api_type_choices, registry
 from providers.adapters.base import FieldSpec
 from providers.encoding import Encoding
@@ -66,6 +67,12 @@ class ProviderForm(forms.Form):
         help_text=_("auto: GSM-7 when every character allows it, else UCS-2."),
     )
     is_default = forms.BooleanField(label=_("Default"), required=False)
+    security_groups = forms.ModelMultipleChoiceField(
+        queryset=SecurityGroup.objects.all(),
+        required=False,
+        label=_("Security groups"),
+        help_text=_("Groups whose campaigns may use this provider; none selected: every group."),
+    )
     connect_timeout = forms.FloatField(
         label=_("Connect timeout (s)"), initial=5.0, min_value=0.1, max_value=120
     )
@@ -93,6 +100,7 @@ class ProviderForm(forms.Form):
                 )
             }
             initial.update({f"settings__{k}": v for k, v in instance.settings.items()})
+            initial["security_groups"] = list(instance.security_groups.all())
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         self.fields["api_type"].choices = api_type_choices()
@@ -141,6 +149,7 @@ class ProviderForm(forms.Form):
         }
         for column in ("endpoint", "username", "sender", "ports"):
             values[column] = data[column]
+        values["security_groups"] = list(data["security_groups"])
         values["settings"] = {
             k: data[f"settings__{k}"]
             for k in own - secret

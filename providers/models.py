@@ -40,6 +40,11 @@ class Provider(models.Model):
     secret_settings = EncryptedTextField(blank=True, default="")
     connect_timeout = models.FloatField(_("connect timeout (s)"), default=5.0)
     read_timeout = models.FloatField(_("read timeout (s)"), default=15.0)
+    security_groups = models.ManyToManyField(
+        "accounts.SecurityGroup", blank=True, related_name="providers",
+        verbose_name=_("security groups"),
+        help_text=_("Groups whose campaigns may use this provider; none selected: every group."),
+    )  # fmt: skip
     webhook_token = models.CharField(max_length=64, unique=True, default=new_webhook_token)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -110,7 +115,8 @@ class InboundMessage(models.Model):
 
     class Routing(models.TextChoices):
         PENDING = "pending", _("Waiting for routing")
-        ROUTED = "routed", _("Routed")
+        QUEUED = "queued", _("In its campaign's queue")
+        ROUTED = "routed", _("Assigned to an agent")
         UNROUTED = "unrouted", _("No campaign takes it")
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="inbound")
@@ -121,6 +127,9 @@ class InboundMessage(models.Model):
     segments = models.PositiveIntegerField(default=1)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     routing = models.CharField(max_length=10, choices=Routing.choices, default=Routing.PENDING)
+    # The campaign routing gave it to; a campaign with messages cannot be deleted (PROTECT).
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="inbound_messages")  # fmt: skip
     raw = models.JSONField(default=dict)
 
     class Meta:

@@ -126,6 +126,8 @@ def _save(provider: Provider | None, values: dict[str, Any], secrets: dict[str, 
     if target.is_default:
         Provider.objects.filter(is_default=True).exclude(pk=target.pk).update(is_default=False)
     target.save()
+    if values.get("security_groups") is not None:
+        target.security_groups.set(values["security_groups"])
     _ensure_one_default()
     target.refresh_from_db()
     logger.info("provider saved", extra={"provider": target.pk, "api_type": target.api_type})

@@ -4,7 +4,7 @@
   var form = document.getElementById("provider-form");
   var catalogue = JSON.parse(document.getElementById("provider-types").textContent);
   var always = ["name", "api_type", "number_regexp", "encoding", "is_default",
-                "connect_timeout", "read_timeout"];
+                "security_groups", "connect_timeout", "read_timeout"];
   var select = form.querySelector("[name=api_type]");
   var original = {};
   form.querySelectorAll(".field").forEach(function (div) {

@@ -1,0 +1,75 @@
+"""Reads of campaigns and schedules, always scoped by the user's security groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import SecurityGroup, User
+from accounts.roles import Role
+from campaigns.models import Campaign, Schedule
+from campaigns.schedules import HolidayHours, Hours, Rule, open_at
+from providers.models import Provider
+
+
+def groups_for(user: User) -> QuerySet[SecurityGroup]:
+    if user.role == Role.ADMIN:
+        return SecurityGroup.objects.all()
+    return user.security_groups.all()
+
+
+def campaigns_for(user: User) -> QuerySet[Campaign]:
+    if user.role == Role.ADMIN:
+        return Campaign.objects.all()
+    if user.role != Role.SUPERVISOR:
+        return Campaign.objects.none()
+    return Campaign.objects.filter(security_group__in=user.security_groups.all())
+
+
+def campaign_for_user(*, user: User, pk: Any) -> Campaign:
+    """The campaign, or 404 when it does not exist or is outside the user's groups."""
+    campaign = campaigns_for(user).filter(pk=pk).first()
+    if campaign is None:
+        raise Http404("No such campaign.")
+    return campaign
+
+
+def agents_for(user: User) -> QuerySet[User]:
+    """Agents a user may make members: all for admins, those sharing a group for supervisors."""
+    agents = User.objects.filter(role=Role.AGENT, is_active=True)
+    if user.role == Role.ADMIN:
+        return agents.order_by("username")
+    return (
+        agents.filter(security_groups__in=user.security_groups.all())
+        .distinct()
+        .order_by("username")
+    )
+
+
+def providers_for(user: User) -> QuerySet[Provider]:
+    """Providers the user's campaigns may use: those without groups, or of one of theirs."""
+    if user.role == Role.ADMIN:
+        return Provider.objects.all()
+    groups = user.security_groups.all()
+    return (
+        Provider.objects.filter(security_groups__isnull=True)
+        | Provider.objects.filter(security_groups__in=groups)
+    ).distinct()
+
+
+def hours_of(schedule: Schedule) -> Hours:
+    return Hours(
+        time_zone=schedule.time_zone,
+        rules=tuple(
+            Rule(frozenset(r.weekdays), r.start, r.end, r.overnight) for r in schedule.rules.all()
+        ),
+        holidays={h.date: HolidayHours(h.date, h.start, h.end) for h in schedule.holidays.all()},
+    )
+
+
+def campaign_is_open(campaign: Campaign, at: dt.datetime) -> bool:
+    schedules = campaign.schedules.prefetch_related("rules", "holidays")
+    return open_at((hours_of(s) for s in schedules), at)
