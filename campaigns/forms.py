@@ -44,8 +44,16 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["security_group"].queryset = groups_for(user)
-        self.fields["provider"].queryset = providers_for(user)
+        groups, providers = groups_for(user), providers_for(user)
+        self.fields["security_group"].queryset = groups
+        self.fields["provider"].queryset = providers
+        if self.instance.pk is None:
+            # Working defaults: the user's only group, the default (or only) provider.
+            if groups.count() == 1:
+                self.initial.setdefault("security_group", groups.first().pk)
+            chosen = providers.filter(is_default=True).first() or providers.first()
+            if chosen is not None:
+                self.initial.setdefault("provider", chosen.pk)
         for name in (
             "service_level",
             "threshold_service_level",

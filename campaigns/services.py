@@ -169,7 +169,7 @@ def delete_campaign(*, user: User, campaign: Campaign) -> None:
         with transaction.atomic():
             campaign.delete()
     except ProtectedError as exc:
-        kinds = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects})
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
         raise ValidationError(
             f"“{campaign.name}” has {' and '.join(kinds)}; deleting it would lose them. "
             "Disable the campaign instead: it keeps its data and can be enabled again."
