@@ -124,6 +124,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = os.environ.get("TIME_ZONE", "UTC")
+CELERY_BEAT_SCHEDULE = {
+    # Settles dead workers' batches and starts sending where dialers are running and open.
+    "dialer-tick": {"task": "dialer.tasks.tick", "schedule": 2.0},
+}
+# SMS dialer: batch tasks in flight per dialer (keep below the workers' total concurrency so a
+# slow provider never takes every worker), and how long one task sends before handing over.
+DIALER_PARALLEL_BATCHES = int(os.environ.get("DIALER_PARALLEL_BATCHES", "4"))
+DIALER_TASK_SECONDS = float(os.environ.get("DIALER_TASK_SECONDS", "20"))
+# Characters refused in CSV text fields (configurable).
+SPOOL_FORBIDDEN_CHARACTERS = os.environ.get("SPOOL_FORBIDDEN_CHARACTERS", '´‘’“”"@')
 
 CHANNEL_LAYERS = {
     "default": {

@@ -1,0 +1,49 @@
+"""Spool counters per campaign and state, changed in the same transaction as the rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from django.db import connection
+
+from dialer.models import PositionCounter, SpoolCount
+from dialer.states import SpoolState
+
+Delta = Counter  # (campaign_id, state) -> change
+
+
+def adjust(deltas: Iterable[tuple[tuple[int, int], int]] | Counter) -> None:
+    """Add each delta to its counter (creating it); call inside the transaction of the change."""
+    items = [(c, s, n) for (c, s), n in dict(deltas).items() if n]
+    if not items:
+        return
+    table = SpoolCount._meta.db_table
+    with connection.cursor() as cursor:
+        sql = (
+            f"INSERT INTO {table} (campaign_id, state, count) VALUES (%s, %s, %s) "  # noqa: S608  (fixed table name)
+            "ON CONFLICT (campaign_id, state) DO UPDATE "
+            f"SET count = {table}.count + excluded.count"
+        )
+        # One statement per (campaign, state), in a fixed order so concurrent batches lock the
+        # counter rows in the same order and cannot deadlock.
+        cursor.executemany(sql, sorted(items))
+
+
+def counts(campaign_id: int) -> dict[int, int]:
+    """Rows of the campaign per state (every state present, zero when none)."""
+    found = dict(SpoolCount.objects.filter(campaign_id=campaign_id).values_list("state", "count"))
+    return {state: found.get(state, 0) for state in SpoolState.values}
+
+
+def reserve_positions(count: int) -> int:
+    """Reserve ``count`` consecutive positions; returns the first. Safe across processes."""
+    PositionCounter.objects.get_or_create(pk=1)
+    table = PositionCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET next_position = next_position + %s WHERE id = 1 "  # noqa: S608
+            "RETURNING next_position - %s",
+            [count, count],
+        )
+        return cursor.fetchone()[0]

@@ -1,0 +1,27 @@
+"""Do-not-contact list: entries and the check the sending loop makes for a whole batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from dialer.models import DncrEntry
+from dialer.numbers import normalise
+
+
+def blocked_numbers(campaign_id: int, numbers: Iterable[str]) -> set[str]:
+    """Which of ``numbers`` (normalised) are on the global list or this campaign's."""
+    numbers = list(set(numbers))
+    if not numbers:
+        return set()
+    found = DncrEntry.objects.filter(number__in=numbers).filter(
+        campaign_id__isnull=True
+    ) | DncrEntry.objects.filter(number__in=numbers, campaign_id=campaign_id)
+    return set(found.values_list("number", flat=True))
+
+
+@transaction.atomic
+def add_dncr(*, number: str, campaign_id: int | None) -> DncrEntry:
+    entry, _ = DncrEntry.objects.get_or_create(number=normalise(number), campaign_id=campaign_id)
+    return entry

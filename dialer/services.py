@@ -1,0 +1,220 @@
+"""Dialer and spool services: configuration, start/stop, queueing, operator actions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from campaigns.models import Campaign, Schedule
+from campaigns.selectors import campaigns_for, providers_for
+from dialer.counters import adjust, reserve_positions
+from dialer.models import Dialer, SpoolRow
+from dialer.states import SpoolState
+from providers.ports import parse_ports
+
+logger = logging.getLogger("contactcenter.dialer")
+S = SpoolState
+TOP_PRIORITY = -1  # SendSMS and single messages go before every CSV row (CSV priorities are >= 0)
+DIALER_FIELDS = (
+    "name",
+    "campaign",
+    "provider",
+    "dial_string",
+    "time_between_messages",
+    "enabled",
+    "check_dncr",
+)
+
+
+def dialers_for(user: User) -> QuerySet[Dialer]:
+    return Dialer.objects.filter(campaign__in=campaigns_for(user)).select_related(
+        "campaign", "provider"
+    )
+
+
+def dialer_for_user(*, user: User, pk: Any) -> Dialer:
+    dialer = dialers_for(user).filter(pk=pk).first()
+    if dialer is None:
+        raise Http404("No such dialer.")
+    return dialer
+
+
+def save_dialer(
+    *, user: User, dialer: Dialer | None, values: dict[str, Any], schedules: list[Schedule] | None
+) -> Dialer:
+    current = (
+        {k: getattr(dialer, k) for k in DIALER_FIELDS}
+        if dialer
+        else {
+            "name": "",
+            "campaign": None,
+            "provider": None,
+            "dial_string": "",
+            "time_between_messages": 0,
+            "enabled": True,
+            "check_dncr": True,
+        }
+    )
+    merged = {**current, **{k: v for k, v in values.items() if k in DIALER_FIELDS}}
+    errors: dict[str, str] = {}
+    name = (merged["name"] or "").strip()
+    if not name:
+        errors["name"] = "Give the dialer a name."
+    elif Dialer.objects.filter(name=name).exclude(pk=getattr(dialer, "pk", None)).exists():
+        errors["name"] = f"A dialer named “{name}” exists already."
+    campaign = merged["campaign"]
+    if campaign is None or not campaigns_for(user).filter(pk=campaign.pk).exists():
+        errors["campaign"] = "Choose one of your campaigns."
+    elif Dialer.objects.filter(campaign=campaign).exclude(pk=getattr(dialer, "pk", None)).exists():
+        errors["campaign"] = f"Campaign “{campaign.name}” has a dialer already."
+    provider = merged["provider"]
+    if provider is None or not providers_for(user).filter(pk=provider.pk).exists():
+        errors["provider"] = "Choose an SMS provider available to your security groups."
+    if (merged["dial_string"] or "").strip():
+        try:
+            parse_ports(merged["dial_string"])
+        except ValueError as exc:
+            errors["dial_string"] = str(exc)
+    gap = merged["time_between_messages"]
+    if not isinstance(gap, int) or isinstance(gap, bool) or gap < 0 or gap > 3_600_000:
+        errors["time_between_messages"] = "Milliseconds between 0 and 3600000."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        target = dialer or Dialer()
+        for key in DIALER_FIELDS:
+            setattr(target, key, merged[key])
+        target.name = name
+        target.dial_string = (merged["dial_string"] or "").strip()
+        if not target.enabled:
+            target.running = False
+        target.save()
+        if schedules is not None:
+            target.schedules.set(schedules)
+    return target
+
+
+def kick() -> None:
+    """Let the workers look for work now rather than at the next beat (after commit)."""
+    from dialer.tasks import tick
+
+    transaction.on_commit(lambda: tick.delay())
+
+
+def start_dialer(*, dialer: Dialer) -> Dialer:
+    if not dialer.enabled:
+        raise ValidationError("The dialer is disabled: enable it before starting it.")
+    Dialer.objects.filter(pk=dialer.pk).update(running=True, updated_at=timezone.now())
+    dialer.refresh_from_db()
+    kick()
+    return dialer
+
+
+def stop_dialer(*, dialer: Dialer) -> Dialer:
+    """Stop after the batches in hand (a batch is at most 50 rows)."""
+    Dialer.objects.filter(pk=dialer.pk).update(running=False, updated_at=timezone.now())
+    dialer.refresh_from_db()
+    return dialer
+
+
+@transaction.atomic
+def queue_message(
+    *,
+    campaign: Campaign,
+    destination: str,
+    message: str,
+    priority: int = TOP_PRIORITY,
+    idm: str = "",
+    data: str = "",
+) -> SpoolRow:
+    """Add one message to the campaign's spool (TO_PROCESS). ValidationError names the field."""
+    destination = (destination or "").strip()
+    errors = {}
+    if not destination:
+        errors["destination"] = "Give a destination number."
+    elif len(destination) > 40:
+        errors["destination"] = "The destination is longer than 40 characters."
+    if not (message or "").strip():
+        errors["message"] = "The message is empty."
+    if errors:
+        raise ValidationError(errors)
+    row = SpoolRow.objects.create(
+        campaign=campaign,
+        destination=destination,
+        message=message,
+        priority=priority,
+        position=reserve_positions(1),
+        idm=idm,
+        data=data,
+    )
+    adjust({(campaign.pk, S.TO_PROCESS): 1})
+    kick()
+    return row
+
+
+@transaction.atomic
+def requeue_unknown(*, campaign: Campaign, row_ids: list[int]) -> int:
+    """Operator: send again rows whose fate was unknown (they may reach the customer twice)."""
+    rows = SpoolRow.objects.select_for_update().filter(
+        campaign=campaign, pk__in=row_ids, state=S.SENDING, fate_unknown=True
+    )
+    count = rows.update(
+        state=S.TO_PROCESS,
+        fate_unknown=False,
+        claim="",
+        updated_at=timezone.now(),
+        error="requeued by an operator after an unknown outcome",
+    )
+    adjust({(campaign.pk, S.SENDING): -count, (campaign.pk, S.TO_PROCESS): count})
+    kick()
+    return count
+
+
+@transaction.atomic
+def drop_unknown(*, campaign: Campaign, row_ids: list[int]) -> int:
+    """Operator: give up rows whose fate was unknown (FAILED, never resent)."""
+    rows = SpoolRow.objects.select_for_update().filter(
+        campaign=campaign, pk__in=row_ids, state=S.SENDING, fate_unknown=True
+    )
+    count = rows.update(
+        state=S.FAILED,
+        fate_unknown=False,
+        claim="",
+        updated_at=timezone.now(),
+        error="dropped by an operator: the outcome of the send is unknown",
+    )
+    adjust({(campaign.pk, S.SENDING): -count, (campaign.pk, S.FAILED): count})
+    return count
+
+
+def delete_unprocessed(
+    *, campaign: Campaign, chunk: int = 5000, progress: Callable[[int], None] | None = None
+) -> int:
+    """Delete the campaign's unprocessed rows (held or to process), chunk by chunk so a
+    million rows never hold one long lock; ``progress(deleted)`` after each chunk."""
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                SpoolRow.objects.select_for_update(skip_locked=True)
+                .filter(campaign=campaign, state__in=[S.NONE, S.TO_PROCESS])
+                .values_list("pk", flat=True)[:chunk]
+            )
+            if not ids:
+                return deleted
+            by_state = dict(
+                SpoolRow.objects.filter(pk__in=ids).values_list("state").annotate(n=Count("pk"))
+            )
+            SpoolRow.objects.filter(pk__in=ids).delete()
+            adjust({(campaign.pk, state): -n for state, n in by_state.items()})
+        deleted += len(ids)
+        if progress:
+            progress(deleted)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import time
+
+from celery import shared_task
+from django.conf import settings
+
+from dialer.dispatch import dialers_to_run, refresh_slot, release_slot, take_slot
+from dialer.models import Dialer
+from dialer.sending import may_send, process_batch, recover_abandoned_batches
+
+
+@shared_task(ignore_result=True)
+def tick() -> None:
+    """Every few seconds (beat): settle dead workers' batches, start batch tasks where needed."""
+    recover_abandoned_batches()
+    for dialer in dialers_to_run():
+        while take_slot(dialer.pk):
+            send_batches.delay(dialer.pk)
+
+
+@shared_task(ignore_result=True, acks_late=False)
+def send_batches(dialer_id: int) -> None:
+    """Send batches for one dialer for up to DIALER_TASK_SECONDS, then hand over to a fresh task.
+
+    Not acknowledged late: a task redelivered after a crash must not resend anything; crashed
+    batches are settled by recovery instead."""
+    deadline = time.monotonic() + settings.DIALER_TASK_SECONDS
+    more = False
+    try:
+        while time.monotonic() < deadline:
+            dialer = Dialer.objects.select_related("provider").filter(pk=dialer_id).first()
+            if dialer is None or not may_send(dialer):
+                return
+            refresh_slot(dialer_id)
+            if not process_batch(dialer):
+                return
+        more = True
+    finally:
+        release_slot(dialer_id)
+        if more and take_slot(dialer_id):
+            send_batches.delay(dialer_id)
