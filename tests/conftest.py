@@ -151,9 +151,13 @@ def _worker_database_url() -> str:
 class CeleryWorker:
     """A real ``celery worker`` process on the test database and the suite's Redis."""
 
-    def __init__(self, redis_url: str, name: str) -> None:
+    def __init__(
+        self, redis_url: str, name: str, env: dict | None = None, args: tuple = ()
+    ) -> None:
         self.redis_url = redis_url
         self.name = name
+        self.extra_env = env or {}
+        self.extra_args = list(args)
         self.process: subprocess.Popen | None = None
         self.log = ARTIFACTS / f"{name}.log"
 
@@ -161,11 +165,16 @@ class CeleryWorker:
         from contactcenter.health import ping_workers
 
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "REDIS_URL": self.redis_url, "DATABASE_URL": _worker_database_url()}
+        env = {
+            **os.environ,
+            "REDIS_URL": self.redis_url,
+            "DATABASE_URL": _worker_database_url(),
+            **self.extra_env,
+        }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         argv = [sys.executable, "-m", "celery", "-A", "contactcenter", "worker", "--pool", "solo",
                 "--loglevel", "INFO", "--hostname", f"{self.name}@%h", "--without-mingle",
-                "--without-gossip"]  # fmt: skip
+                "--without-gossip", *self.extra_args]  # fmt: skip
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=log)
         deadline = time.monotonic() + timeout
@@ -181,6 +190,11 @@ class CeleryWorker:
     @property
     def hostname(self) -> str:
         return f"{self.name}@{socket.gethostname()}"
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup at all, as when a machine dies."""
+        self.process.kill()
+        self.process.wait()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -153,6 +153,8 @@ class FakeProviderServer:
         self._always = Behaviour()
         self._ids = itertools.count(1)
         self.record_requests = True
+        self.record_times = False
+        self.request_times: list[float] = []
         self._httpd = _HTTPServer((host, 0), _Handler)
         self._httpd.fake = self
         if tls:
@@ -212,6 +214,8 @@ class FakeProviderServer:
         with self._lock:
             if self.record_requests:
                 self._requests.append(request)
+            if self.record_times:
+                self.request_times.append(time.monotonic())
             return self._once.popleft() if self._once else self._always
 
     @property

@@ -1,0 +1,155 @@
+"""The sending loop in-process, against the fake provider over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialer.counters import counts
+from dialer.dncr import add_dncr
+from dialer.models import SpoolRow
+from dialer.sending import BACKOFF_SECONDS, MAX_ATTEMPTS, claim_batch, process_batch
+from dialer.states import SpoolState as S
+from tests.dialer.factories import dialer_for, gateway, spool
+from tests.fakeprovider import Behaviour, FakeProviderServer, Reply
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def server():
+    with FakeProviderServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+def dialer(server, supervisor):
+    return dialer_for(supervisor, gateway(server.url))
+
+
+def sent_to(server):
+    return [r.json()["to"] for r in server.requests]
+
+
+def states(campaign):
+    return dict(SpoolRow.objects.filter(campaign=campaign).values_list("destination", "state"))
+
+
+def test_order_is_priority_then_position(server, dialer):
+    spool(
+        dialer.campaign,
+        [
+            ("+59899000001", "a", 5),
+            ("+59899000002", "b", 1),
+            ("+59899000003", "c", 5),
+            ("+59899000004", "d", 0),
+        ],
+    )
+    assert process_batch(dialer) == 4
+    assert sent_to(server) == ["+59899000004", "+59899000002", "+59899000001", "+59899000003"]
+    row = SpoolRow.objects.get(destination="+59899000004")
+    assert row.state == S.SENT and row.provider_message_id == "msg-1" and row.attempts == 1
+    assert counts(dialer.campaign_id)[S.SENT] == 4 and counts(dialer.campaign_id)[S.TO_PROCESS] == 0
+
+
+def test_batches_are_fifty_rows(server, dialer):
+    spool(dialer.campaign, [(f"+5989900{i:04d}", "x", 0) for i in range(120)])
+    assert process_batch(dialer) == 50
+    assert process_batch(dialer) == 50
+    assert process_batch(dialer) == 20
+    assert process_batch(dialer) == 0
+    assert len(server.requests) == 120
+
+
+def test_dncr_global_and_per_campaign_block(server, dialer, supervisor):
+    spool(dialer.campaign, [("098344484", "a", 0), ("+59898000111", "b", 0), ("099111222", "c", 0)])
+    add_dncr(number="+59898344484", campaign_id=None)  # same number, other spelling
+    add_dncr(number="098000111", campaign_id=dialer.campaign_id)
+    process_batch(dialer)
+    assert states(dialer.campaign) == {
+        "098344484": S.BLOCKED,
+        "+59898000111": S.BLOCKED,
+        "099111222": S.SENT,
+    }
+    assert sent_to(server) == ["099111222"]
+
+
+def test_dncr_check_can_be_off(server, supervisor):
+    dialer = dialer_for(supervisor, gateway(server.url), check_dncr=False)
+    spool(dialer.campaign, [("098344484", "a", 0)])
+    add_dncr(number="098344484", campaign_id=None)
+    process_batch(dialer)
+    assert states(dialer.campaign) == {"098344484": S.SENT}
+
+
+def test_provider_regexp_gives_other(server, supervisor):
+    dialer = dialer_for(supervisor, gateway(server.url, number_regexp=r"^09\d{7}$"))
+    spool(dialer.campaign, [("099123456", "ok", 0), ("12345", "bad", 0)])
+    process_batch(dialer)
+    assert states(dialer.campaign) == {"099123456": S.SENT, "12345": S.OTHER}
+    assert "incorrect number format" in SpoolRow.objects.get(destination="12345").error
+    assert sent_to(server) == ["099123456"]
+
+
+def test_permanent_error_fails_with_the_text(server, dialer):
+    spool(dialer.campaign, [("+59899000001", "a", 0)])
+    server.then(Behaviour(reply=Reply(400, {"error": "invalid destination"})))
+    process_batch(dialer)
+    row = SpoolRow.objects.get()
+    assert row.state == S.FAILED and "invalid destination" in row.error
+    assert len(server.requests) == 1
+
+
+def test_temporary_errors_are_retried_with_backoff_then_sent(server, dialer):
+    spool(dialer.campaign, [("+59899000001", "a", 0)])
+    server.then(Behaviour(reply=Reply(503, "busy")), Behaviour(reply=Reply(429, "slow down")))
+    process_batch(dialer)
+    row = SpoolRow.objects.get()
+    assert row.state == S.TO_PROCESS and row.attempts == 1 and "503" in row.error
+    assert row.next_attempt_at is not None
+    assert claim_batch(dialer, "t") == []  # not before its backoff
+    SpoolRow.objects.update(next_attempt_at=None)
+    process_batch(dialer)
+    SpoolRow.objects.update(next_attempt_at=None)
+    process_batch(dialer)
+    row.refresh_from_db()
+    assert row.state == S.SENT and row.attempts == 3
+    assert len(server.requests) == 3
+    assert BACKOFF_SECONDS[0] >= 10
+
+
+def test_temporary_errors_are_bounded(server, dialer):
+    spool(dialer.campaign, [("+59899000001", "a", 0)])
+    server.always(Behaviour(reply=Reply(503, "down")))
+    for _ in range(MAX_ATTEMPTS):
+        SpoolRow.objects.update(next_attempt_at=None)
+        process_batch(dialer)
+    row = SpoolRow.objects.get()
+    assert row.state == S.FAILED and f"retries exhausted ({MAX_ATTEMPTS})" in row.error
+    assert len(server.requests) == MAX_ATTEMPTS
+
+
+def test_dial_string_ports_round_robin(server, supervisor):
+    from providers.services import save_provider
+
+    provider = save_provider(
+        provider=None,
+        values={
+            "name": "GW ports",
+            "api_type": "URLSMS",
+            "endpoint": server.url + "/send?to={destination}&port={port}",
+        },
+        secrets={},
+    )
+    dialer = dialer_for(supervisor, provider, dial_string="0-2")
+    spool(dialer.campaign, [(f"+5989900000{i}", "x", 0) for i in range(5)])
+    process_batch(dialer)
+    assert [r.query["port"][0] for r in server.requests] == ["0", "1", "2", "0", "1"]
+
+
+def test_counters_follow_every_change(server, dialer):
+    spool(dialer.campaign, [("+59899000001", "a", 0), ("12", "b", 0)])
+    dialer.provider.number_regexp = r"^\+"
+    dialer.provider.save()
+    process_batch(dialer)
+    c = counts(dialer.campaign_id)
+    assert (c[S.TO_PROCESS], c[S.SENDING], c[S.SENT], c[S.OTHER]) == (0, 0, 1, 1)

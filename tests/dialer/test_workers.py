@@ -1,0 +1,171 @@
+"""The sending loop on real Celery workers (their own private Redis, so nothing else interferes),
+against the fake provider over HTTP: start/stop, schedules, throttle, several workers, SIGKILL."""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import time
+
+import pytest
+
+from campaigns.services import save_schedule
+from contactcenter.embedded_redis import PrivateRedis
+from dialer.models import Dialer, SpoolRow
+from dialer.states import SpoolState as S
+from tests.conftest import ARTIFACTS, CeleryWorker, free_port
+from tests.dialer.factories import dialer_for, gateway, spool
+from tests.fakeprovider import Behaviour, FakeProviderServer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def broker():
+    server = PrivateRedis(
+        ARTIFACTS / "dialer-redis" / f"{free_port()}.sock", port=free_port()
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def workers(broker):
+    started = []
+
+    def start(count=1, beat=True, **env):
+        base = {"DIALER_TASK_SECONDS": "5", "DIALER_HEARTBEAT_MARGIN": "2", **env}
+        for i in range(count):
+            args = (
+                ("-B", "--schedule", str(ARTIFACTS / f"beat-{broker.port}-{len(started)}"))
+                if beat and i == 0
+                else ()
+            )
+            worker = CeleryWorker(
+                broker.url, f"dialer-{broker.port}-{len(started)}", env=base, args=args
+            )
+            started.append(worker.start())
+        return started[-count:]
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def server():
+    with FakeProviderServer() as fake:
+        yield fake
+
+
+def run(dialer):
+    Dialer.objects.filter(pk=dialer.pk).update(running=True)  # the workers' beat picks it up
+
+
+def wait_until(predicate, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def unfinished(campaign):
+    return SpoolRow.objects.filter(
+        campaign=campaign, state__in=[S.TO_PROCESS, S.SENDING], fate_unknown=False
+    ).count()
+
+
+def test_running_dialer_sends_everything_and_stop_stops(server, supervisor, workers):
+    dialer = dialer_for(supervisor, gateway(server.url), time_between_messages=50)
+    spool(dialer.campaign, [(f"+598990{i:05d}", f"hello {i}", 0) for i in range(60)])
+    workers(1)
+    time.sleep(3)
+    assert server.requests == []  # not running: nothing goes out
+    run(dialer)
+    assert wait_until(lambda: len(server.requests) >= 10, 30)
+    Dialer.objects.filter(pk=dialer.pk).update(running=False)
+    time.sleep(4)  # the batch in hand finishes
+    stopped_at = len(server.requests)
+    time.sleep(3)
+    assert len(server.requests) == stopped_at < 60
+    run(dialer)
+    assert wait_until(lambda: unfinished(dialer.campaign) == 0, 60)
+    assert sorted(r.json()["to"] for r in server.requests) == sorted(
+        f"+598990{i:05d}" for i in range(60)
+    )
+
+
+def test_out_of_schedule_dialer_sends_nothing(server, supervisor, workers):
+    never = save_schedule(schedule=None, name="Never", time_zone="UTC", rules=[], holidays=[])
+    dialer = dialer_for(supervisor, gateway(server.url))
+    dialer.schedules.set([never])
+    spool(dialer.campaign, [("+59899000001", "x", 0)])
+    workers(1)
+    run(dialer)
+    time.sleep(6)
+    assert server.requests == []
+    assert SpoolRow.objects.get().state == S.TO_PROCESS
+    always = save_schedule(
+        schedule=None,
+        name="Always",
+        time_zone="UTC",
+        rules=[
+            {"weekdays": list(range(7)), "start": dt.time(0), "end": dt.time(0), "overnight": True}
+        ],
+        holidays=[],
+    )
+    dialer.schedules.set([always])
+    assert wait_until(lambda: len(server.requests) == 1, 30)
+
+
+def test_throttle_is_honoured_across_workers(server, supervisor, workers):
+    dialer = dialer_for(supervisor, gateway(server.url), time_between_messages=300)
+    spool(dialer.campaign, [(f"+5989900000{i}", "x", 0) for i in range(8)])
+    server.record_times = True
+    workers(2)
+    run(dialer)
+    assert wait_until(lambda: unfinished(dialer.campaign) == 0, 60)
+    times = sorted(server.request_times)
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(times) == 8 and min(gaps) >= 0.25, gaps  # 300 ms apart, generous tolerance
+
+
+def test_four_workers_on_one_dialer_never_double_send(server, supervisor, workers):
+    dialer = dialer_for(supervisor, gateway(server.url))
+    numbers = [f"+5989{i:07d}" for i in range(600)]
+    spool(dialer.campaign, [(n, "x", i % 3) for i, n in enumerate(numbers)])
+    server.always(Behaviour(delay=0.005))
+    workers(4)
+    run(dialer)
+    assert wait_until(lambda: unfinished(dialer.campaign) == 0, 120)
+    received = collections.Counter(r.json()["to"] for r in server.requests)
+    assert set(received) == set(numbers)
+    assert max(received.values()) == 1
+    assert SpoolRow.objects.filter(state=S.SENT).count() == 600
+
+
+def test_sigkill_mid_batch_never_double_sends_and_loses_nothing(server, supervisor, workers):
+    dialer = dialer_for(supervisor, gateway(server.url, connect_timeout=1, read_timeout=2))
+    numbers = [f"+5989{i:07d}" for i in range(120)]
+    spool(dialer.campaign, [(n, "x", 0) for n in numbers])
+    server.always(Behaviour(delay=0.1))
+    (first,) = workers(1)
+    run(dialer)
+    assert wait_until(lambda: len(server.requests) >= 15, 30)
+    first.kill()  # mid-batch: rows claimed, one in flight
+    killed_at = len(server.requests)
+    assert SpoolRow.objects.filter(state=S.SENDING).exists()
+    workers(1)  # a new worker; its beat settles the dead batch once its heartbeat expires
+    assert wait_until(lambda: unfinished(dialer.campaign) == 0, 120)
+    received = collections.Counter(r.json()["to"] for r in server.requests)
+    assert max(received.values()) == 1, [n for n, c in received.items() if c > 1]
+    rows = list(SpoolRow.objects.filter(campaign=dialer.campaign))
+    final = [r for r in rows if r.state in (S.SENT, S.FAILED, S.BLOCKED, S.OTHER)]
+    unknown = [r for r in rows if r.state == S.SENDING and r.fate_unknown]
+    assert len(final) + len(unknown) == 120
+    assert len(unknown) <= 1  # only the row in flight at the kill
+    sent = {r.destination for r in rows if r.state == S.SENT}
+    assert sent <= set(received)  # every row marked sent really reached the provider
+    assert len(received) >= killed_at
