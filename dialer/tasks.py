@@ -40,3 +40,10 @@ def send_batches(dialer_id: int) -> None:
         release_slot(dialer_id)
         if more and take_slot(dialer_id):
             send_batches.delay(dialer_id)
+
+
+@shared_task(ignore_result=True)
+def process_upload(upload_id: int) -> None:
+    from dialer.upload_jobs import run_upload
+
+    run_upload(upload_id)

@@ -1,0 +1,135 @@
+"""Uploads as background jobs: store the file, check it completely, load it, report progress."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from contactcenter.events import publish_now, user_group
+from contactcenter.redis_client import redis_client
+from dialer import uploads
+from dialer.models import SpoolUpload
+
+logger = logging.getLogger("contactcenter.uploads")
+KINDS = {
+    "spool": (uploads.check_spool, uploads.load_spool),
+    "dncr": (uploads.check_dncr, uploads.load_dncr),
+}
+
+
+def upload_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def receive_upload(*, user: User, file: UploadedFile, kind: str = "spool") -> SpoolUpload:
+    """Store an uploaded file (streamed to disk) and queue its check and load."""
+    problem = uploads.check_file_name(file.name or "")
+    if problem:
+        raise ValidationError({"file": f"{problem}."})
+    path = upload_dir() / f"{uuid.uuid4().hex}.csv"
+    with path.open("wb") as out:
+        for chunk in file.chunks():
+            out.write(chunk)
+    upload = SpoolUpload.objects.create(
+        kind=kind, file_name=file.name, path=str(path), size=path.stat().st_size, uploaded_by=user
+    )
+    from dialer.tasks import process_upload
+
+    transaction.on_commit(lambda: process_upload.delay(upload.pk))
+    return upload
+
+
+def progress_key(upload_id: int) -> str:
+    return f"cc:upload:{upload_id}"
+
+
+def progress_of(upload: SpoolUpload) -> dict[str, Any]:
+    live = {
+        k.decode(): v.decode() for k, v in redis_client().hgetall(progress_key(upload.pk)).items()
+    }
+    done, total = int(live.get("done", 0)), int(live.get("total", 0))
+    if upload.state == SpoolUpload.State.DONE:
+        done = total = upload.rows_loaded
+    percent = (
+        100 if upload.state == SpoolUpload.State.DONE else (int(done * 100 / total) if total else 0)
+    )
+    return {
+        "id": upload.pk,
+        "file_name": upload.file_name,
+        "kind": upload.kind,
+        "state": upload.state,
+        "phase": live.get("phase", upload.state),
+        "done": done,
+        "total": total,
+        "percent": percent,
+        "rows_loaded": upload.rows_loaded,
+        "error_count": upload.error_count,
+        "errors": upload.errors,
+    }
+
+
+def run_upload(upload_id: int) -> SpoolUpload:
+    """Check the whole file; if it is clean, load it. A bad file stores nothing."""
+    upload = SpoolUpload.objects.select_related("uploaded_by").get(pk=upload_id)
+    check, load = KINDS[upload.kind]
+    path, user = Path(upload.path), upload.uploaded_by
+    client = redis_client()
+
+    def progress(phase: str, done: int, total: int) -> None:
+        client.hset(progress_key(upload_id), mapping={"phase": phase, "done": done, "total": total})
+        client.expire(progress_key(upload_id), 24 * 3600)
+        if upload.uploaded_by_id:  # live progress in the uploader's browser
+            publish_now(
+                user_group(upload.uploaded_by_id),
+                "upload.progress",
+                {"upload": upload_id, "phase": phase, "done": done, "total": total},
+            )
+
+    SpoolUpload.objects.filter(pk=upload_id).update(state=SpoolUpload.State.CHECKING)
+    try:
+        report = check(path, user, progress) if upload.kind == "spool" else check(path, user)
+        if not report.ok:
+            SpoolUpload.objects.filter(pk=upload_id).update(
+                state=SpoolUpload.State.REJECTED,
+                errors=report.errors,
+                error_count=report.error_count,
+                lines_total=report.lines,
+                lines_checked=report.lines,
+                finished_at=timezone.now(),
+            )
+            return SpoolUpload.objects.get(pk=upload_id)
+        SpoolUpload.objects.filter(pk=upload_id).update(
+            state=SpoolUpload.State.LOADING, lines_total=report.lines, lines_checked=report.lines
+        )
+        progress("loading", 0, report.lines)
+        stored = load(path, user, upload, progress) if upload.kind == "spool" else load(path, user)
+        SpoolUpload.objects.filter(pk=upload_id).update(
+            state=SpoolUpload.State.DONE, rows_loaded=stored, finished_at=timezone.now()
+        )
+        if upload.kind == "spool":
+            from dialer.services import kick
+
+            kick()
+    except Exception as exc:  # report any failure on the upload itself, then re-raise
+        logger.exception("upload failed", extra={"upload": upload_id})
+        SpoolUpload.objects.filter(pk=upload_id).update(
+            state=SpoolUpload.State.FAILED,
+            errors=[f"the load failed, nothing was stored: {exc}"],
+            error_count=1,
+            finished_at=timezone.now(),
+        )
+        raise
+    finally:
+        path.unlink(missing_ok=True)
+    return SpoolUpload.objects.get(pk=upload_id)

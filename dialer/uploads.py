@@ -1,0 +1,278 @@
+"""CSV uploads: the whole file is checked before anything is stored; a bad file stores nothing.
+
+Spool format (SPEC §7): ``campaign;destination;message;priority`` separated by ``;``, extra
+columns to ``idm`` (5th) and ``data`` (the rest, joined by ``;``), a trailing ``;`` allowed,
+blank lines skipped, UTF-8 with or without a BOM, any line ending. DNCR format:
+``number;campaign;`` (an empty campaign: every campaign).
+
+Files are read line by line twice (check, then load), so memory does not grow with the file;
+rows land with PostgreSQL ``COPY`` (bulk inserts on SQLite) in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from campaigns.selectors import campaigns_for
+from dialer.counters import adjust, reserve_positions
+from dialer.models import DncrEntry, SpoolRow, SpoolUpload
+from dialer.numbers import normalise
+from dialer.states import SpoolState
+
+MAX_REPORTED_ERRORS = 1000
+PROGRESS_EVERY = 5000
+FILE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+@dataclass
+class Report:
+    lines: int = 0  # non-blank lines
+    errors: list[str] = field(default_factory=list)
+    error_count: int = 0
+
+    def add(self, line: int, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(f"line {line}: {message}")
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+
+def check_file_name(name: str) -> str | None:
+    if len(name) > 64:
+        return f"the file name is {len(name)} characters long; at most 64 are allowed"
+    if " " in name:
+        return "the file name contains spaces"
+    if not FILE_NAME.match(name):
+        odd = "".join(sorted({c for c in name if not re.match(r"[A-Za-z0-9._-]", c)}))
+        return f"the file name contains characters other than letters, digits, . _ - ({odd!r})"
+    return None
+
+
+class BadLine(ValueError):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line, self.message = line, message
+
+
+def lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every non-blank line; BadLine for a line that is not UTF-8."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise BadLine(number, f"not UTF-8 text ({exc.reason})") from exc
+            text = text.rstrip("\r\n")
+            if text.strip():
+                yield number, text
+
+
+def split(text: str) -> list[str]:
+    columns = text.split(";")
+    if len(columns) > 1 and columns[-1].strip() == "":
+        columns.pop()  # trailing ';'
+    return columns
+
+
+# ----------------------------------------------------------------------------------- spool
+@dataclass(frozen=True)
+class SpoolLine:
+    campaign_id: int
+    destination: str
+    message: str
+    priority: int
+    idm: str
+    data: str
+
+
+class SpoolReader:
+    def __init__(self, user: User) -> None:
+        self.campaigns = dict(campaigns_for(user).values_list("name", "pk"))
+        self.forbidden = set(settings.SPOOL_FORBIDDEN_CHARACTERS)
+
+    def parse(self, number: int, text: str, report: Report) -> SpoolLine | None:
+        columns = split(text)
+        if len(columns) < 4:
+            report.add(
+                number,
+                f"{len(columns)} column(s); expected at least 4: "
+                "campaign;destination;message;priority",
+            )
+            return None
+        name, destination, message, priority = (c.strip() for c in columns[:4])
+        message = columns[2]
+        idm = columns[4].strip() if len(columns) > 4 else ""
+        data = ";".join(columns[5:]) if len(columns) > 5 else ""
+        campaign_id = self.campaigns.get(name)
+        problems = []
+        if campaign_id is None:
+            problems.append(f"unknown campaign “{name}”")
+        if not destination:
+            problems.append("the destination is empty")
+        elif len(destination) > 40:
+            problems.append("the destination is longer than 40 characters")
+        if not message.strip():
+            problems.append("the message is empty")
+        if not re.fullmatch(r"\d{1,9}", priority):
+            problems.append(f"the priority “{priority}” is not a whole number")
+        for label, value in (("message", message), ("idm", idm), ("data", data)):
+            bad = sorted({c for c in value if c in self.forbidden})
+            if bad:
+                problems.append(f"forbidden character(s) {' '.join(bad)} in the {label}")
+        if len(idm) > 100:
+            problems.append("the idm column is longer than 100 characters")
+        for problem in problems:
+            report.add(number, problem)
+        if problems:
+            return None
+        return SpoolLine(campaign_id, destination, message, int(priority), idm, data)
+
+
+def check_spool(path: Path, user: User, progress: Progress | None = None) -> Report:
+    reader, report = SpoolReader(user), Report()
+    try:
+        for number, text in lines(path):
+            report.lines += 1
+            reader.parse(number, text, report)
+            if progress and report.lines % PROGRESS_EVERY == 0:
+                progress("checking", report.lines, 0)
+    except BadLine as exc:
+        report.add(exc.line, exc.message)
+    if report.lines == 0 and report.ok:
+        report.add(0, "the file has no data lines")
+    return report
+
+
+def load_spool(
+    path: Path, user: User, upload: SpoolUpload | None = None, progress: Progress | None = None
+) -> int:
+    """Store every line of a file that ``check_spool`` passed; returns the rows stored."""
+    reader, report = SpoolReader(user), Report()
+    total = sum(1 for _ in lines(path))
+    now = timezone.now()
+    upload_id = upload.pk if upload else None
+    with transaction.atomic():
+        first = reserve_positions(total)
+        per_campaign: dict[int, int] = {}
+
+        def rows() -> Iterator[tuple]:
+            for index, (number, text) in enumerate(lines(path)):
+                parsed = reader.parse(number, text, report)
+                if parsed is None:  # the file changed since it was checked
+                    raise BadLine(number, report.errors[-1])
+                per_campaign[parsed.campaign_id] = per_campaign.get(parsed.campaign_id, 0) + 1
+                if progress and (index + 1) % PROGRESS_EVERY == 0:
+                    progress("loading", index + 1, total)
+                yield (
+                    parsed.campaign_id,
+                    parsed.destination,
+                    parsed.message,
+                    parsed.priority,
+                    first + index,
+                    parsed.idm,
+                    parsed.data,
+                    upload_id,
+                )
+
+        stored = _copy_rows(rows(), now)
+        adjust({(c, SpoolState.TO_PROCESS): n for c, n in per_campaign.items()})
+    if progress:
+        progress("loading", stored, total)
+    return stored
+
+
+COLUMNS = (
+    "campaign_id",
+    "destination",
+    "message",
+    "priority",
+    "position",
+    "idm",
+    "data",
+    "upload_id",
+)
+FIXED = {
+    "state": SpoolState.TO_PROCESS,
+    "provider_message_id": "",
+    "attempts": 0,
+    "error": "",
+    "claim": "",
+    "fate_unknown": False,
+    "delivery_status": "unknown",
+}
+
+
+def _copy_rows(rows: Iterator[tuple], now: object) -> int:
+    fixed = tuple(FIXED.values())
+    count = 0
+    if connection.vendor == "postgresql":
+        names = ", ".join((*COLUMNS, *FIXED, "created_at", "updated_at"))
+        sql = f"COPY {SpoolRow._meta.db_table} ({names}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row((*row, *fixed, now, now))
+                count += 1
+        return count
+    batch: list[SpoolRow] = []
+    for row in rows:
+        values = dict(zip(COLUMNS, row, strict=True))
+        batch.append(SpoolRow(**values, **FIXED, created_at=now, updated_at=now))
+        count += 1
+        if len(batch) >= 5000:
+            SpoolRow.objects.bulk_create(batch)
+            batch = []
+    SpoolRow.objects.bulk_create(batch)
+    return count
+
+
+# ----------------------------------------------------------------------------------- DNCR
+def parse_dncr(number: int, text: str, campaigns: dict[str, int], report: Report) -> tuple | None:
+    columns = split(text)
+    phone = columns[0].strip()
+    name = columns[1].strip() if len(columns) > 1 else ""
+    problems = []
+    if not phone:
+        problems.append("the number is empty")
+    elif not re.fullmatch(r"\+?[\d\s().-]{3,32}", phone):
+        problems.append(f"“{phone}” is not a phone number")
+    if name and name not in campaigns:
+        problems.append(f"unknown campaign “{name}”")
+    for problem in problems:
+        report.add(number, problem)
+    return None if problems else (normalise(phone), campaigns.get(name))
+
+
+def check_dncr(path: Path, user: User) -> Report:
+    campaigns, report = dict(campaigns_for(user).values_list("name", "pk")), Report()
+    try:
+        for number, text in lines(path):
+            report.lines += 1
+            parse_dncr(number, text, campaigns, report)
+    except BadLine as exc:
+        report.add(exc.line, exc.message)
+    if report.lines == 0 and report.ok:
+        report.add(0, "the file has no data lines")
+    return report
+
+
+def load_dncr(path: Path, user: User) -> int:
+    campaigns, report = dict(campaigns_for(user).values_list("name", "pk")), Report()
+    entries = {parse_dncr(n, t, campaigns, report) for n, t in lines(path)}
+    entries.discard(None)
+    with transaction.atomic():
+        before = DncrEntry.objects.count()
+        batch = [DncrEntry(number=number, campaign_id=campaign) for number, campaign in entries]
+        DncrEntry.objects.bulk_create(batch, batch_size=5000, ignore_conflicts=True)
+        return DncrEntry.objects.count() - before
