@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from contactcenter.events import user_group
+
+
+@database_sync_to_async
+def campaign_group_for(user: Any, campaign_id: Any) -> str | None:
+    from campaigns.selectors import campaigns_for
+    from dialer.counters import campaign_group
+
+    if not isinstance(campaign_id, int) or not campaigns_for(user).filter(pk=campaign_id).exists():
+        return None
+    return campaign_group(campaign_id)
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
@@ -22,6 +33,18 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json({"kind": "hello", "payload": {"user": user.username}})
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        """``{"subscribe": "campaign", "id": N}``: follow a campaign the user may see."""
+        if content.get("subscribe") != "campaign":
+            return
+        group = await campaign_group_for(self.scope["user"], content.get("id"))
+        if group is None:
+            await self.send_json({"kind": "error", "payload": {"detail": "No such campaign."}})
+            return
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
+        await self.send_json({"kind": "subscribed", "payload": {"group": group}})
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", []):

@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts import views as account_views
 from campaigns.api import CampaignViewSet, ScheduleViewSet
 from contactcenter import views
+from dialer.api import DialerViewSet, DncrViewSet, SpoolViewSet
+from dialer.sendsms import SendSMS
 from providers.api import ProviderViewSet
 
 
@@ -22,6 +24,9 @@ router = OptionalSlashRouter()
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("schedules", ScheduleViewSet, basename="schedule")
+router.register("dialers", DialerViewSet, basename="dialer")
+router.register("spool", SpoolViewSet, basename="spool")
+router.register("dncr", DncrViewSet, basename="dncr")
 
 api_v1 = [
     path("me/", account_views.me, name="api_me"),
@@ -61,6 +66,10 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("recordings/", include("recordings.urls")),
     path("api/v1/", include(api_v1)),
+    path("Integra/resources/SMS/SendSMS", SendSMS.as_view(), name="sendsms"),
+    re_path(
+        r"^Integra/resources/SMS/SendSMS/(?P<legacy>.+)$", SendSMS.as_view(), name="sendsms_legacy"
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("django-admin/", admin.site.urls),

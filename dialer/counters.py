@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 
+from contactcenter.events import publish_now
 from dialer.models import PositionCounter, SpoolCount
 from dialer.states import SpoolState
 
@@ -28,6 +29,23 @@ def adjust(deltas: Iterable[tuple[tuple[int, int], int]] | Counter) -> None:
         # One statement per (campaign, state), in a fixed order so concurrent batches lock the
         # counter rows in the same order and cannot deadlock.
         cursor.executemany(sql, sorted(items))
+    for campaign_id in {c for c, _s, _n in items}:
+        transaction.on_commit(lambda c=campaign_id: publish_counts(c))
+
+
+def campaign_group(campaign_id: int) -> str:
+    return f"campaign.{campaign_id}"
+
+
+def publish_counts(campaign_id: int) -> None:
+    """Tell the monitors watching this campaign its new counters."""
+    from dialer.selectors import counters_from
+
+    publish_now(
+        campaign_group(campaign_id),
+        "spool.counts",
+        {"campaign": campaign_id, "counters": counters_from(counts(campaign_id))},
+    )
 
 
 def counts(campaign_id: int) -> dict[int, int]:

@@ -47,3 +47,20 @@ def process_upload(upload_id: int) -> None:
     from dialer.upload_jobs import run_upload
 
     run_upload(upload_id)
+
+
+@shared_task(ignore_result=True)
+def delete_unprocessed_rows(campaign_id: int, user_id: int) -> None:
+    from campaigns.models import Campaign
+    from contactcenter.events import publish_now, user_group
+    from dialer.services import delete_unprocessed
+
+    campaign = Campaign.objects.get(pk=campaign_id)
+
+    def progress(deleted: int) -> None:
+        publish_now(
+            user_group(user_id), "spool.deleting", {"campaign": campaign_id, "deleted": deleted}
+        )
+
+    deleted = delete_unprocessed(campaign=campaign, progress=progress)
+    publish_now(user_group(user_id), "spool.deleted", {"campaign": campaign_id, "deleted": deleted})

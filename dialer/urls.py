@@ -1,10 +1,17 @@
 from django.urls import path
 
-from accounts.roles import Section
-from contactcenter.sections import section_page
+from dialer import views
 
 app_name = "dialer"
 urlpatterns = [
-    path("", section_page(Section.DIALERS, "dialer/index.html"), name="index"),
-    path("monitor/", section_page(Section.DIALER_MONITOR, "dialer/monitor.html"), name="monitor"),
+    path("", views.dialer_page, name="index"),
+    path("<int:pk>/", views.dialer_page, name="edit"),
+    path("<int:pk>/<str:action>/", views.dialer_switch, name="switch"),
+    path("monitor/", views.monitor_page, name="monitor"),
+    path("monitor/<int:campaign_id>/status.json", views.monitor_status_json, name="status"),
+    path(
+        "monitor/<int:campaign_id>/delete-unprocessed/",
+        views.delete_unprocessed,
+        name="delete_unprocessed",
+    ),
 ]

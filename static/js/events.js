@@ -34,12 +34,23 @@
     }
   };
 
+  // Pages ask for more than the user's own events (e.g. a campaign's counters) with
+  // window.ccSubscribe({subscribe: "campaign", id: 7}); subscriptions survive reconnects.
+  var subscriptions = [];
+  var current = null;
+  window.ccSubscribe = function (request) {
+    subscriptions.push(request);
+    if (current && current.readyState === WebSocket.OPEN) { current.send(JSON.stringify(request)); }
+  };
+
   var delay = 1000;
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + "/ws/events/");
+    current = socket;
     socket.onopen = function () {
       delay = 1000;
+      subscriptions.forEach(function (request) { socket.send(JSON.stringify(request)); });
       document.body.dataset.live = "connected";
     };
     socket.onmessage = function (message) {

@@ -1,0 +1,94 @@
+// Dialer monitor: live counters (websocket, with a slow poll as a safety net), uploads with a
+// progress bar, operator actions on rows whose fate is unknown.
+(function () {
+  "use strict";
+  var monitor = document.getElementById("monitor");
+  if (!monitor) { return; }
+  var campaign = parseInt(monitor.dataset.campaign, 10);
+  var csrf = (document.cookie.match(/csrftoken=([^;]+)/) || [])[1] || "";
+
+  function showCounters(counters) {
+    Object.keys(counters).forEach(function (key) {
+      var cell = monitor.querySelector("[data-counter=" + key + "]");
+      if (cell) { cell.textContent = counters[key]; }
+    });
+  }
+  function showStatus(status) {
+    showCounters(status.counters);
+    ["active", "on_schedule"].forEach(function (key) {
+      var cell = monitor.querySelector("[data-status=" + key + "]");
+      if (cell) { cell.textContent = status[key] ? monitor.dataset.active : monitor.dataset.inactive; }
+    });
+  }
+
+  document.addEventListener("cc:event", function (event) {
+    var e = event.detail;
+    if (e.kind === "spool.counts" && e.payload.campaign === campaign) { showCounters(e.payload.counters); }
+    if (e.kind === "spool.deleting" && e.payload.campaign === campaign) {
+      document.getElementById("delete-progress").textContent = e.payload.deleted + " deleted…";
+    }
+    if (e.kind === "spool.deleted" && e.payload.campaign === campaign) {
+      document.getElementById("delete-progress").textContent = e.payload.deleted + " deleted.";
+    }
+  });
+  if (window.ccSubscribe) { window.ccSubscribe({ subscribe: "campaign", id: campaign }); }
+  window.setInterval(function () {
+    fetch(monitor.dataset.statusUrl, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (status) { if (status) { showStatus(status); } });
+  }, 5000);
+
+  function watchUpload(id, bar, result) {
+    fetch("/api/v1/spool/uploads/" + id, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (u) {
+        bar.hidden = false;
+        bar.value = u.percent;
+        if (u.state === "done") {
+          result.textContent = u.rows_loaded + " rows loaded from " + u.file_name + ".";
+          result.className = "upload-result ok";
+        } else if (u.state === "rejected" || u.state === "failed") {
+          result.className = "upload-result error";
+          result.textContent = u.error_count + " error(s); nothing was stored. " + u.errors.slice(0, 50).join(" · ");
+        } else {
+          result.textContent = u.phase + " " + u.done + (u.total ? " / " + u.total : "");
+          window.setTimeout(function () { watchUpload(id, bar, result); }, 300);
+        }
+      });
+  }
+
+  ["spool-upload", "dncr-upload"].forEach(function (formId) {
+    var form = document.getElementById(formId);
+    var bar = document.getElementById(form.dataset.kind + "-upload-bar");
+    var result = document.getElementById(form.dataset.kind + "-upload-result");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = new FormData(form);
+      bar.value = 0; bar.hidden = false; result.textContent = "…"; result.className = "upload-result";
+      fetch(form.dataset.url, { method: "POST", body: data, credentials: "same-origin",
+                                headers: { "X-CSRFToken": csrf } })
+        .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+        .then(function (answer) {
+          if (!answer.ok) {
+            result.className = "upload-result error";
+            result.textContent = Object.values(answer.body).join(" ");
+            return;
+          }
+          watchUpload(answer.body.id, bar, result);
+        });
+    });
+  });
+
+  monitor.querySelectorAll("[data-rows-action]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var ids = Array.prototype.map.call(monitor.querySelectorAll(".unknown-row:checked"),
+                                         function (box) { return parseInt(box.value, 10); });
+      if (!ids.length) { return; }
+      fetch("/api/v1/spool/" + button.dataset.rowsAction, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify({ campaign: campaign, ids: ids })
+      }).then(function () { window.location.reload(); });
+    });
+  });
+})();
