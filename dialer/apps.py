@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class DialerConfig(AppConfig):
     name = "dialer"
     verbose_name = "SMS dialer"
+
+    def ready(self) -> None:
+        from dialer import signals  # noqa: F401  (connects the receivers)

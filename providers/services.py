@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 
 from providers.adapters import adapter_class, registry
@@ -21,6 +22,10 @@ from providers.models import DeliveryReport, InboundMessage, InboundPart, Outbou
 from providers.ports import parse_ports
 
 logger = logging.getLogger("contactcenter.providers")
+
+# Sent (after commit) with ``provider`` and ``reports`` (StatusReport list) whenever delivery
+# reports arrive, so other apps (the dialer's spool) can follow their own messages.
+delivery_reports_received = Signal()
 
 EDITABLE = (
     "name",
@@ -329,6 +334,9 @@ def receive_status(*, provider: Provider, request: WebhookRequest) -> int:
         for r in reports
     )
     _apply_reports(provider, [r.provider_message_id for r in reports])
+    transaction.on_commit(
+        lambda: delivery_reports_received.send(sender=Provider, provider=provider, reports=reports)
+    )
     return len(reports)
 
 

@@ -153,3 +153,21 @@ def test_counters_follow_every_change(server, dialer):
     process_batch(dialer)
     c = counts(dialer.campaign_id)
     assert (c[S.TO_PROCESS], c[S.SENDING], c[S.SENT], c[S.OTHER]) == (0, 0, 1, 1)
+
+
+def test_delivery_reports_reach_the_spool_row(server, dialer, live_url):
+    from providers.configuration import webhook_url
+    from tests.fakeprovider.dialects.webhook import Webhook
+
+    spool(dialer.campaign, [("+59899000001", "a", 0)])
+    process_batch(dialer)
+    row = SpoolRow.objects.get()
+    status_url = webhook_url(dialer.provider, "status", live_url)
+    assert (
+        Webhook.form(status_url, {"id": row.provider_message_id, "status": "delivered"}).deliver()[
+            0
+        ]
+        == 200
+    )
+    row.refresh_from_db()
+    assert row.delivery_status == "delivered"
