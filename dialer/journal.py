@@ -16,15 +16,14 @@ from contactcenter.redis_client import redis_client
 JOURNAL_TTL = 7 * 24 * 3600
 INFLIGHT = "inflight"
 
-# KEYS: heartbeat, journal. ARGV: heartbeat ttl, row to mark inflight ('' for none),
-# row whose outcome to record ('' for none), outcome, journal ttl.
+# KEYS: heartbeat, journal. ARGV: heartbeat ttl, journal ttl, number of outcomes n, then n
+# (row, outcome) pairs, then the rows to mark in flight.
 _STEP = """
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) end
+local n = tonumber(ARGV[3])
+for i = 0, n - 1 do redis.call('HSET', KEYS[2], ARGV[4 + 2 * i], ARGV[5 + 2 * i]) end
 if redis.call('EXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
-if ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[2], ARGV[2], 'inflight')
-  redis.call('EXPIRE', KEYS[2], ARGV[5])
-end
+for i = 4 + 2 * n, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], 'inflight') end
+redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1
 """
 
@@ -64,21 +63,16 @@ class Journal:
     def open(self) -> None:
         self.redis.set(heartbeat_key(self.token), "1", ex=self.ttl)
 
-    def step(self, *, inflight: int | None = None, done: tuple[int, Outcome] | None = None) -> bool:
-        """Record ``done``'s outcome, then (if still alive) mark ``inflight``. False: the heartbeat
-        is gone, stop sending."""
-        row, outcome = done if done else ("", None)
-        result = self._step(
-            keys=[heartbeat_key(self.token), journal_key(self.token)],
-            args=[
-                self.ttl,
-                "" if inflight is None else inflight,
-                row,
-                outcome.dumps() if outcome else "",
-                JOURNAL_TTL,
-            ],
-        )
-        return bool(result)
+    def step(self, inflight: list[int], done: list[tuple[int, Outcome]]) -> bool:
+        """One round trip: record ``done``'s outcomes, then mark ``inflight`` rows in flight if
+        the batch is still ours. False: the heartbeat is gone (the worker was presumed dead):
+        send nothing more."""
+        args: list = [self.ttl, JOURNAL_TTL, len(done)]
+        for row, outcome in done:
+            args += [row, outcome.dumps()]
+        args += inflight
+        keys = [heartbeat_key(self.token), journal_key(self.token)]
+        return bool(self._step(keys=keys, args=args))
 
     def close(self) -> None:
         self.redis.delete(heartbeat_key(self.token), journal_key(self.token))

@@ -17,11 +17,15 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -144,10 +148,9 @@ def decide(
     return None
 
 
-def send_row(dialer: Dialer, row: Claimed, ports: list[int]) -> Outcome:
+def send_row(dialer: Dialer, row: Claimed, port: int | None) -> Outcome:
     provider = dialer.provider
     info = segment_info(row.message, provider.encoding)
-    port = next_port(dialer, ports) if ports else None
     outgoing = OutgoingSMS(
         destination=row.destination,
         text=row.message,
@@ -175,11 +178,27 @@ def send_row(dialer: Dialer, row: Claimed, ports: list[int]) -> Outcome:
 
 
 def heartbeat_ttl(dialer: Dialer) -> int:
+    """Longer than the slowest possible send, so a live worker is never presumed dead."""
     provider = dialer.provider
-    return (
-        int(provider.connect_timeout + provider.read_timeout + dialer.time_between_messages / 1000)
-        + 30
-    )
+    longest = provider.connect_timeout + provider.read_timeout + dialer.time_between_messages / 1000
+    return int(longest) + settings.DIALER_HEARTBEAT_MARGIN
+
+
+_senders: ThreadPoolExecutor | None = None
+_senders_lock = threading.Lock()
+
+
+def senders() -> ThreadPoolExecutor:
+    """Per-process threads that send a batch's rows concurrently (DIALER_SEND_CONCURRENCY):
+    provider latency, not CPU, bounds a sequential sender. Each thread keeps its own adapters
+    (and connections); a batch still starts its sends in priority/position order."""
+    global _senders
+    with _senders_lock:
+        if _senders is None:
+            _senders = ThreadPoolExecutor(
+                max_workers=settings.DIALER_SEND_CONCURRENCY, thread_name_prefix="dialer-send"
+            )
+        return _senders
 
 
 def process_batch(dialer: Dialer) -> int:
@@ -200,22 +219,40 @@ def process_batch(dialer: Dialer) -> int:
         else set()
     )
     outcomes: dict[int, Outcome] = {}
-    previous: tuple[int, Outcome] | None = None
+    to_send: list[Claimed] = []
     for row in rows:
         decided = decide(dialer, row, blocked, pattern)
-        if decided is not None:
+        if decided is None:
+            to_send.append(row)
+        else:
             outcomes[row.id] = decided
-            continue
+    # Rows go out in windows: one journal round trip marks a window in flight (and records the
+    # previous window's outcomes), then the window's sends run concurrently. A paced dialer
+    # sends one row at a time.
+    width = 1 if dialer.time_between_messages else settings.DIALER_SEND_CONCURRENCY
+    done: list[tuple[int, Outcome]] = []
+    lost = False
+
+    def send_one(job: tuple[Claimed, int | None]) -> Outcome:
         wait_for_slot(dialer)
-        if not book.step(inflight=row.id, done=previous):
-            logger.error("batch heartbeat lost; stopping", extra={"dialer": dialer.pk})
-            previous = None
+        return send_row(dialer, job[0], job[1])
+
+    for start in range(0, len(to_send), width):
+        window = to_send[start : start + width]
+        if not book.step([r.id for r in window], done):
+            lost = True  # the heartbeat is gone: recovery settles this batch
             break
-        outcome = send_row(dialer, row, ports)
-        outcomes[row.id] = outcome
-        previous = (row.id, outcome)
-    if previous is not None:
-        book.step(done=previous)
+        # Ports are dealt in row order here, so the round-robin holds with concurrent sends.
+        jobs = [(row, next_port(dialer, ports) if ports else None) for row in window]
+        results = list(senders().map(send_one, jobs)) if width > 1 else [send_one(jobs[0])]
+        done = list(zip((r.id for r in window), results, strict=True))
+        outcomes.update(done)
+    if done and not lost:
+        book.step([], done)
+    if lost:
+        logger.error(
+            "batch heartbeat lost; its rows are settled by recovery", extra={"dialer": dialer.pk}
+        )
     finish(dialer.campaign_id, token, rows, outcomes)
     book.close()
     return len(rows)
@@ -259,15 +296,61 @@ def finish(campaign_id: int, token: str, rows: list[Claimed], outcomes: dict[int
             )
             deltas[(campaign_id, outcome.state)] += 1
             deltas[(campaign_id, S.SENDING)] -= 1
-        sql = (
-            f"UPDATE {table} SET state = %s, provider_message_id = %s, error = %s, "  # noqa: S608
-            "attempts = %s, segments = %s, port = %s, next_attempt_at = %s, "
-            "sent_at = COALESCE(%s, sent_at), updated_at = %s, claim = '', fate_unknown = false "
-            "WHERE id = %s"
-        )
         if params:
-            cursor.executemany(sql, params)
+            _write_outcomes(cursor, table, params)
         adjust(deltas)
+
+
+_OUTCOME_COLUMNS = (
+    "state",
+    "provider_message_id",
+    "error",
+    "attempts",
+    "segments",
+    "port",
+    "next_attempt_at",
+    "sent_at",
+    "updated_at",
+    "id",
+)
+_PG_TYPES = (
+    "smallint",
+    "text",
+    "text",
+    "smallint",
+    "smallint",
+    "smallint",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "bigint",
+)
+
+
+def _write_outcomes(cursor: Any, table: str, params: list[list]) -> None:
+    """One UPDATE for the whole batch on PostgreSQL (a VALUES list); one per row elsewhere."""
+    sets = (
+        "state = v.state, provider_message_id = v.provider_message_id, error = v.error, "
+        "attempts = v.attempts, segments = v.segments, port = v.port, "
+        "next_attempt_at = v.next_attempt_at, sent_at = COALESCE(v.sent_at, s.sent_at), "
+        "updated_at = v.updated_at, claim = '', fate_unknown = false"
+    )
+    if connection.vendor == "postgresql":
+        row = "(" + ", ".join(f"%s::{t}" for t in _PG_TYPES) + ")"
+        values = ", ".join([row] * len(params))
+        cursor.execute(
+            f"UPDATE {table} AS s SET {sets} FROM (VALUES {values}) "  # noqa: S608
+            f"AS v({', '.join(_OUTCOME_COLUMNS)}) WHERE s.id = v.id",
+            [value for p in params for value in p],
+        )
+        return
+    cursor.executemany(
+        f"UPDATE {table} SET state = %s, provider_message_id = %s, error = %s, "  # noqa: S608
+        "attempts = %s, segments = %s, port = %s, next_attempt_at = %s, "
+        "sent_at = COALESCE(%s, sent_at), updated_at = %s, claim = '', fate_unknown = false "
+        "WHERE id = %s",
+        params,
+    )
 
 
 # ----------------------------------------------------------------------------------- recovery

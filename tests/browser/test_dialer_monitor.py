@@ -33,7 +33,8 @@ def test_mass_upload_counters_stop_start_and_single_message(
     with FakeProviderServer() as server:
         server.always(Behaviour(delay=0.02))
         campaign = make_campaign(supervisor, name="promo", did="")
-        dialer_for(supervisor, gateway(server.url), campaign=campaign)
+        # Paced (20 ms apart), so there is time to watch the counters move and to stop it.
+        dialer_for(supervisor, gateway(server.url), campaign=campaign, time_between_messages=20)
         csv = tmp_path / "promo_november.csv"
         csv.write_text(
             "".join(f"promo;0990{i:05d};Hola {i}, tu oferta;{i % 3};\n" for i in range(300))

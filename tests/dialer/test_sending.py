@@ -34,7 +34,8 @@ def states(campaign):
     return dict(SpoolRow.objects.filter(campaign=campaign).values_list("destination", "state"))
 
 
-def test_order_is_priority_then_position(server, dialer):
+def test_order_is_priority_then_position(server, dialer, settings):
+    settings.DIALER_SEND_CONCURRENCY = 1  # one at a time: the provider sees the exact order
     spool(
         dialer.campaign,
         [
@@ -49,6 +50,18 @@ def test_order_is_priority_then_position(server, dialer):
     row = SpoolRow.objects.get(destination="+59899000004")
     assert row.state == S.SENT and row.provider_message_id == "msg-1" and row.attempts == 1
     assert counts(dialer.campaign_id)[S.SENT] == 4 and counts(dialer.campaign_id)[S.TO_PROCESS] == 0
+
+
+def test_concurrent_windows_keep_priorities_in_order(server, dialer, settings):
+    settings.DIALER_SEND_CONCURRENCY = 8
+    spool(
+        dialer.campaign,
+        [(f"+5989900{i:04d}", "low", 5) for i in range(16)]
+        + [(f"+5989901{i:04d}", "high", 0) for i in range(8)],
+    )
+    process_batch(dialer)
+    texts = [r.json()["text"] for r in server.requests]
+    assert texts[:8] == ["high"] * 8 and texts[8:] == ["low"] * 16
 
 
 def test_batches_are_fifty_rows(server, dialer):
@@ -143,7 +156,11 @@ def test_dial_string_ports_round_robin(server, supervisor):
     dialer = dialer_for(supervisor, provider, dial_string="0-2")
     spool(dialer.campaign, [(f"+5989900000{i}", "x", 0) for i in range(5)])
     process_batch(dialer)
-    assert [r.query["port"][0] for r in server.requests] == ["0", "1", "2", "0", "1"]
+    by_number = {r.query["to"][0]: int(r.query["port"][0]) for r in server.requests}
+    ports = [by_number[f"+5989900000{i}"] for i in range(5)]
+    first = ports[0]  # the rotation carries on from the dialer's previous sends
+    assert ports == [(first + i) % 3 for i in range(5)]
+    assert [r.port for r in SpoolRow.objects.order_by("position")] == ports
 
 
 def test_counters_follow_every_change(server, dialer):
