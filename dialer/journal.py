@@ -9,7 +9,7 @@ can no longer mark rows, so recovery and a late worker never both decide a row's
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from contactcenter.redis_client import redis_client
 
@@ -39,7 +39,7 @@ class Outcome:
     retry_in: float | None = None  # seconds, for a temporary failure to retry
 
     def dumps(self) -> str:
-        return json.dumps(asdict(self))
+        return json.dumps(self.__dict__)
 
     @classmethod
     def loads(cls, text: str) -> Outcome:

@@ -130,10 +130,11 @@ def next_port(dialer: Dialer, ports: list[int]) -> int:
 
 # ----------------------------------------------------------------------------------- sending
 def decide(
-    dialer: Dialer, row: Claimed, blocked: set[str], pattern: re.Pattern | None
+    dialer: Dialer, row: Claimed, blocked: set[str], pattern: re.Pattern | None, number: str = ""
 ) -> Outcome | None:
-    """The outcome a row gets without being sent (DNCR, number format, encoding), or None."""
-    if dialer.check_dncr and normalise(row.destination) in blocked:
+    """The outcome a row gets without being sent (DNCR, number format, encoding), or None.
+    ``number`` is the destination normalised (for the DNCR)."""
+    if dialer.check_dncr and (number or normalise(row.destination)) in blocked:
         return Outcome(S.BLOCKED, error="on the do-not-contact list", attempts=row.attempts)
     if pattern is not None and not pattern.search(row.destination):
         return Outcome(
@@ -201,6 +202,17 @@ def senders() -> ThreadPoolExecutor:
         return _senders
 
 
+def send_for(dialer_id: int, seconds: float) -> bool:
+    """Send batches for one dialer for up to ``seconds`` while it may send. True when there
+    may be more to send."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        dialer = Dialer.objects.select_related("provider").filter(pk=dialer_id).first()
+        if dialer is None or not may_send(dialer) or not process_batch(dialer):
+            return False
+    return True
+
+
 def process_batch(dialer: Dialer) -> int:
     """Claim and send one batch; returns how many rows it took (0: nothing to do)."""
     token = secrets.token_hex(12)
@@ -213,15 +225,12 @@ def process_batch(dialer: Dialer) -> int:
     uses_ports = adapter_class(dialer.provider.api_type).uses_ports
     ports = parse_ports(dialer.dial_string) if uses_ports and dialer.dial_string.strip() else []
     pattern = re.compile(dialer.provider.number_regexp) if dialer.provider.number_regexp else None
-    blocked = (
-        blocked_numbers(dialer.campaign_id, (normalise(r.destination) for r in rows))
-        if dialer.check_dncr
-        else set()
-    )
+    numbers = {r.id: normalise(r.destination) for r in rows} if dialer.check_dncr else {}
+    blocked = blocked_numbers(dialer.campaign_id, numbers.values()) if numbers else set()
     outcomes: dict[int, Outcome] = {}
     to_send: list[Claimed] = []
     for row in rows:
-        decided = decide(dialer, row, blocked, pattern)
+        decided = decide(dialer, row, blocked, pattern, numbers.get(row.id, ""))
         if decided is None:
             to_send.append(row)
         else:
@@ -336,12 +345,11 @@ def _write_outcomes(cursor: Any, table: str, params: list[list]) -> None:
         "updated_at = v.updated_at, claim = '', fate_unknown = false"
     )
     if connection.vendor == "postgresql":
-        row = "(" + ", ".join(f"%s::{t}" for t in _PG_TYPES) + ")"
-        values = ", ".join([row] * len(params))
+        arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
         cursor.execute(
-            f"UPDATE {table} AS s SET {sets} FROM (VALUES {values}) "  # noqa: S608
+            f"UPDATE {table} AS s SET {sets} FROM unnest({arrays}) "  # noqa: S608
             f"AS v({', '.join(_OUTCOME_COLUMNS)}) WHERE s.id = v.id",
-            [value for p in params for value in p],
+            [list(column) for column in zip(*params, strict=True)],
         )
         return
     cursor.executemany(

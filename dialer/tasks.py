@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import time
-
 from celery import shared_task
 from django.conf import settings
 
 from dialer.dispatch import dialers_to_run, refresh_slot, release_slot, take_slot
-from dialer.models import Dialer
-from dialer.sending import may_send, process_batch, recover_abandoned_batches
+from dialer.sending import recover_abandoned_batches, send_for
 
 
 @shared_task(ignore_result=True)
@@ -25,17 +22,10 @@ def send_batches(dialer_id: int) -> None:
 
     Not acknowledged late: a task redelivered after a crash must not resend anything; crashed
     batches are settled by recovery instead."""
-    deadline = time.monotonic() + settings.DIALER_TASK_SECONDS
     more = False
     try:
-        while time.monotonic() < deadline:
-            dialer = Dialer.objects.select_related("provider").filter(pk=dialer_id).first()
-            if dialer is None or not may_send(dialer):
-                return
-            refresh_slot(dialer_id)
-            if not process_batch(dialer):
-                return
-        more = True
+        refresh_slot(dialer_id)
+        more = send_for(dialer_id, settings.DIALER_TASK_SECONDS)
     finally:
         release_slot(dialer_id)
         if more and take_slot(dialer_id):

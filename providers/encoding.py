@@ -41,6 +41,9 @@ class SegmentInfo:
     units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
 
 
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
+
+
 def non_gsm_characters(text: str) -> list[str]:
     """The distinct characters of ``text`` outside GSM 03.38, in order of appearance."""
     seen: dict[str, None] = {}
@@ -51,7 +54,7 @@ def non_gsm_characters(text: str) -> list[str]:
 
 
 def is_gsm7(text: str) -> bool:
-    return all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text)
+    return set(text) <= GSM7_ALL
 
 
 def _unit_cost(char: str, encoding: Encoding) -> int:
@@ -96,8 +99,16 @@ def split_parts(text: str, encoding: Encoding) -> list[str]:
     return parts
 
 
+def count_units(text: str, encoding: Encoding) -> int:
+    if encoding is Encoding.GSM7:
+        return len(text) + sum(text.count(c) for c in GSM7_EXTENSION if c in text)
+    return len(text.encode("utf-16-le")) // 2  # characters outside the BMP take two units
+
+
 def segment_info(text: str, configured: str = Encoding.AUTO) -> SegmentInfo:
     """Encoding, number of segments and units of ``text``. An empty text is one segment."""
     encoding = choose_encoding(text, configured)
-    units = sum(_unit_cost(c, encoding) for c in text)
+    units = count_units(text, encoding)
+    if units <= SINGLE[encoding]:
+        return SegmentInfo(encoding, 1, units)
     return SegmentInfo(encoding, len(split_parts(text, encoding)), units)
