@@ -17,7 +17,7 @@ from accounts.access import SectionPermission
 from accounts.roles import Section
 from campaigns.models import Campaign, Schedule
 from campaigns.selectors import campaign_for_user, campaigns_for
-from dialer.dncr import add_dncr
+from dialer.dncr import add_dncr, dncr_entries_for
 from dialer.models import Dialer, DncrEntry, SpoolRow, SpoolUpload
 from dialer.selectors import monitor_status
 from dialer.services import (
@@ -220,11 +220,7 @@ class DncrViewSet(
     serializer_class = DncrSerializer
 
     def get_queryset(self) -> QuerySet[DncrEntry]:
-        mine = campaigns_for(self.request.user)
-        entries = DncrEntry.objects.filter(campaign__in=mine) | DncrEntry.objects.filter(
-            campaign__isnull=True
-        )
-        return entries.order_by("number")
+        return dncr_entries_for(self.request.user).order_by("number")
 
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def upload(self, request: Request) -> Response:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import QuerySet
 
+from accounts.models import User
 from dialer.models import DncrEntry
 from dialer.numbers import normalise
 
@@ -25,3 +27,12 @@ def blocked_numbers(campaign_id: int, numbers: Iterable[str]) -> set[str]:
 def add_dncr(*, number: str, campaign_id: int | None) -> DncrEntry:
     entry, _ = DncrEntry.objects.get_or_create(number=normalise(number), campaign_id=campaign_id)
     return entry
+
+
+def dncr_entries_for(user: User) -> QuerySet[DncrEntry]:
+    """Global entries and those of the user's campaigns."""
+    from campaigns.selectors import campaigns_for
+
+    return DncrEntry.objects.filter(campaign__isnull=True) | DncrEntry.objects.filter(
+        campaign__in=campaigns_for(user)
+    )

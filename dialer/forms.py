@@ -47,3 +47,14 @@ class SingleMessageForm(forms.Form):
     message = forms.CharField(
         label=_("Text"), widget=forms.Textarea(attrs={"rows": 2}), strip=False
     )
+
+
+class DncrForm(forms.Form):
+    number = forms.CharField(label=_("Number"), max_length=32)
+    campaign = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Campaign"), empty_label=_("Every campaign")
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = campaigns_for(user)

@@ -37,6 +37,7 @@ class Outcome:
     segments: int | None = None
     port: int | None = None
     retry_in: float | None = None  # seconds, for a temporary failure to retry
+    code: str = ""  # the provider's or transport's error code
 
     def dumps(self) -> str:
         return json.dumps(self.__dict__)

@@ -69,7 +69,42 @@ def dialer_is_open(dialer: Dialer, at=None) -> bool:  # noqa: ANN001  (datetime 
 
 
 def may_send(dialer: Dialer) -> bool:
-    return dialer.running and dialer.enabled and dialer_is_open(dialer)
+    return (
+        dialer.running
+        and dialer.enabled
+        and not provider_resting(dialer.provider_id)
+        and dialer_is_open(dialer)
+    )
+
+
+# ----------------------------------------------------------------------------------- breaker
+# A provider that times out or refuses connections again and again is left alone for a while,
+# so its dialers stop taking workers that other dialers need.
+BREAKER_FAILURES = 3
+BREAKER_REST_SECONDS = 30
+
+
+def _rest_key(provider_id: int) -> str:
+    return f"cc:provider:resting:{provider_id}"
+
+
+def provider_resting(provider_id: int) -> bool:
+    return bool(redis_client().exists(_rest_key(provider_id)))
+
+
+def rest_provider(provider_id: int) -> None:
+    redis_client().set(_rest_key(provider_id), 1, ex=BREAKER_REST_SECONDS)
+    logger.warning(
+        "provider failing: resting it",
+        extra={"provider": provider_id, "seconds": BREAKER_REST_SECONDS},
+    )
+
+
+def unreachable(outcome: Outcome) -> bool:
+    """A temporary failure that says the provider itself is down or too slow."""
+    return outcome.state == S.TO_PROCESS and outcome.error.startswith(
+        ("timed out", "connection failed", "HTTP 5")
+    )
 
 
 # ----------------------------------------------------------------------------------- claiming
@@ -166,9 +201,16 @@ def send_row(dialer: Dialer, row: Claimed, port: int | None) -> Outcome:
     except SendError as exc:
         if exc.permanent or attempts >= MAX_ATTEMPTS:
             reason = str(exc) if exc.permanent else f"retries exhausted ({attempts}): {exc}"
-            return Outcome(S.FAILED, error=reason, attempts=attempts, port=port)
+            return Outcome(S.FAILED, error=reason, attempts=attempts, port=port, code=exc.code)
         delay = BACKOFF_SECONDS[min(attempts - 1, len(BACKOFF_SECONDS) - 1)]
-        return Outcome(S.TO_PROCESS, error=str(exc), attempts=attempts, port=port, retry_in=delay)
+        return Outcome(
+            S.TO_PROCESS,
+            error=str(exc),
+            attempts=attempts,
+            port=port,
+            retry_in=delay,
+            code=exc.code,
+        )
     return Outcome(
         S.SENT,
         provider_message_id=result.provider_message_id,
@@ -246,7 +288,11 @@ def process_batch(dialer: Dialer) -> int:
         wait_for_slot(dialer)
         return send_row(dialer, job[0], job[1])
 
+    failures = 0
     for start in range(0, len(to_send), width):
+        if failures >= BREAKER_FAILURES:
+            rest_provider(dialer.provider_id)  # the rest of the batch goes back to the queue
+            break
         window = to_send[start : start + width]
         if not book.step([r.id for r in window], done):
             lost = True  # the heartbeat is gone: recovery settles this batch
@@ -256,6 +302,9 @@ def process_batch(dialer: Dialer) -> int:
         results = list(senders().map(send_one, jobs)) if width > 1 else [send_one(jobs[0])]
         done = list(zip((r.id for r in window), results, strict=True))
         outcomes.update(done)
+        failures = (
+            failures + sum(map(unreachable, results)) if any(map(unreachable, results)) else 0
+        )
     if done and not lost:
         book.step([], done)
     if lost:

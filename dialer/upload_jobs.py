@@ -20,10 +20,6 @@ from dialer import uploads
 from dialer.models import SpoolUpload
 
 logger = logging.getLogger("contactcenter.uploads")
-KINDS = {
-    "spool": (uploads.check_spool, uploads.load_spool),
-    "dncr": (uploads.check_dncr, uploads.load_dncr),
-}
 
 
 def upload_dir() -> Path:
@@ -82,7 +78,6 @@ def progress_of(upload: SpoolUpload) -> dict[str, Any]:
 def run_upload(upload_id: int) -> SpoolUpload:
     """Check the whole file; if it is clean, load it. A bad file stores nothing."""
     upload = SpoolUpload.objects.select_related("uploaded_by").get(pk=upload_id)
-    check, load = KINDS[upload.kind]
     path, user = Path(upload.path), upload.uploaded_by
     client = redis_client()
 
@@ -98,7 +93,12 @@ def run_upload(upload_id: int) -> SpoolUpload:
 
     SpoolUpload.objects.filter(pk=upload_id).update(state=SpoolUpload.State.CHECKING)
     try:
-        report = check(path, user, progress) if upload.kind == "spool" else check(path, user)
+        if upload.kind == "spool":
+            # One pass: checked and streamed in one transaction that any error rolls back.
+            report, stored = uploads.ingest_spool(path, user, upload, progress)
+        else:
+            report = uploads.check_dncr(path, user)
+            stored = uploads.load_dncr(path, user) if report.ok else 0
         if not report.ok:
             SpoolUpload.objects.filter(pk=upload_id).update(
                 state=SpoolUpload.State.REJECTED,
@@ -110,12 +110,11 @@ def run_upload(upload_id: int) -> SpoolUpload:
             )
             return SpoolUpload.objects.get(pk=upload_id)
         SpoolUpload.objects.filter(pk=upload_id).update(
-            state=SpoolUpload.State.LOADING, lines_total=report.lines, lines_checked=report.lines
-        )
-        progress("loading", 0, report.lines)
-        stored = load(path, user, upload, progress) if upload.kind == "spool" else load(path, user)
-        SpoolUpload.objects.filter(pk=upload_id).update(
-            state=SpoolUpload.State.DONE, rows_loaded=stored, finished_at=timezone.now()
+            state=SpoolUpload.State.DONE,
+            rows_loaded=stored,
+            lines_total=report.lines,
+            lines_checked=report.lines,
+            finished_at=timezone.now(),
         )
         if upload.kind == "spool":
             from dialer.services import kick

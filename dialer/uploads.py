@@ -155,41 +155,74 @@ def check_spool(path: Path, user: User, progress: Progress | None = None) -> Rep
     return report
 
 
-def load_spool(
+class _Rejected(Exception):
+    """Raised inside the load transaction when the file had errors: rolls everything back."""
+
+
+def ingest_spool(
     path: Path, user: User, upload: SpoolUpload | None = None, progress: Progress | None = None
-) -> int:
-    """Store every line of a file that ``check_spool`` passed; returns the rows stored."""
+) -> tuple[Report, int]:
+    """Check and load in one pass inside one transaction: every line is checked, rows are
+    streamed to the table as they pass, and any error rolls the whole file back (stores
+    nothing). Returns the report and the rows stored (0 when rejected)."""
     reader, report = SpoolReader(user), Report()
-    total = sum(1 for _ in lines(path))
     now = timezone.now()
     upload_id = upload.pk if upload else None
-    with transaction.atomic():
-        first = reserve_positions(total)
-        per_campaign: dict[int, int] = {}
+    per_campaign: dict[int, int] = {}
+    # Positions are reserved before the COPY starts (no other query can run during a COPY).
+    with path.open("rb") as handle:
+        most = sum(1 for raw in handle if raw.strip())
+    state = {"next": reserve_positions(most) if most else 0}
 
-        def rows() -> Iterator[tuple]:
-            for index, (number, text) in enumerate(lines(path)):
+    def position() -> int:
+        state["next"] += 1
+        return state["next"] - 1
+
+    def rows() -> Iterator[tuple]:
+        try:
+            for number, text in lines(path):
+                report.lines += 1
                 parsed = reader.parse(number, text, report)
-                if parsed is None:  # the file changed since it was checked
-                    raise BadLine(number, report.errors[-1])
+                if progress and report.lines % PROGRESS_EVERY == 0:
+                    progress("loading" if report.ok else "checking", report.lines, 0)
+                if parsed is None or not report.ok:
+                    continue  # keep checking; nothing of this file will be kept
                 per_campaign[parsed.campaign_id] = per_campaign.get(parsed.campaign_id, 0) + 1
-                if progress and (index + 1) % PROGRESS_EVERY == 0:
-                    progress("loading", index + 1, total)
                 yield (
                     parsed.campaign_id,
                     parsed.destination,
                     parsed.message,
                     parsed.priority,
-                    first + index,
+                    position(),
                     parsed.idm,
                     parsed.data,
                     upload_id,
                 )
+        except BadLine as exc:
+            report.add(exc.line, exc.message)
 
-        stored = _copy_rows(rows(), now)
-        adjust({(c, SpoolState.TO_PROCESS): n for c, n in per_campaign.items()})
+    try:
+        with transaction.atomic():
+            stored = _copy_rows(rows(), now)
+            if report.lines == 0 and report.ok:
+                report.add(0, "the file has no data lines")
+            if not report.ok:
+                raise _Rejected
+            adjust({(c, SpoolState.TO_PROCESS): n for c, n in per_campaign.items()})
+    except _Rejected:
+        return report, 0
     if progress:
-        progress("loading", stored, total)
+        progress("loading", stored, report.lines)
+    return report, stored
+
+
+def load_spool(
+    path: Path, user: User, upload: SpoolUpload | None = None, progress: Progress | None = None
+) -> int:
+    """Store every line of a file that ``check_spool`` passed; returns the rows stored."""
+    report, stored = ingest_spool(path, user, upload, progress)
+    if not report.ok:
+        raise BadLine(0, "; ".join(report.errors[:5]))
     return stored
 
 
@@ -212,18 +245,38 @@ FIXED = {
     "fate_unknown": False,
     "delivery_status": "unknown",
 }
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_BLOCK = 1 << 20
+
+
+def _copy_text(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value).translate(_COPY_ESCAPES)
 
 
 def _copy_rows(rows: Iterator[tuple], now: object) -> int:
-    fixed = tuple(FIXED.values())
     count = 0
     if connection.vendor == "postgresql":
+        # COPY's text format, written in 1 MB blocks: memory stays flat whatever the file size.
         names = ", ".join((*COLUMNS, *FIXED, "created_at", "updated_at"))
+        tail = "\t" + "\t".join(_copy_text(v) for v in (*FIXED.values(), now, now)) + "\n"
         sql = f"COPY {SpoolRow._meta.db_table} ({names}) FROM STDIN"
+        block: list[str] = []
+        size = 0
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for row in rows:
-                copy.write_row((*row, *fixed, now, now))
+                line = "\t".join(_copy_text(v) for v in row) + tail
+                block.append(line)
+                size += len(line)
                 count += 1
+                if size >= COPY_BLOCK:
+                    copy.write("".join(block).encode())
+                    block, size = [], 0
+            if block:
+                copy.write("".join(block).encode())
         return count
     batch: list[SpoolRow] = []
     for row in rows:

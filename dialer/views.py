@@ -12,7 +12,9 @@ from accounts.roles import Section
 from campaigns.models import Schedule
 from campaigns.selectors import campaign_for_user, campaigns_for
 from campaigns.views import add_errors
-from dialer.forms import DialerForm, SingleMessageForm
+from dialer.dncr import add_dncr, dncr_entries_for
+from dialer.forms import DialerForm, DncrForm, SingleMessageForm
+from dialer.numbers import normalise
 from dialer.selectors import monitor_status, unknown_rows
 from dialer.services import (
     DIALER_FIELDS,
@@ -110,3 +112,37 @@ def delete_unprocessed(request: HttpRequest, campaign_id: int) -> HttpResponse:
     delete_unprocessed_rows.delay(campaign.pk, request.user.pk)
     messages.success(request, _("Deleting the unprocessed rows in the background…"))
     return redirect(f"/dialers/monitor/?campaign={campaign.pk}")
+
+
+@section_required(Section.DIALERS)
+def dncr_page(request: HttpRequest) -> HttpResponse:
+    form = DncrForm(request.POST or None, user=request.user)
+    if request.method == "POST" and request.POST.get("delete"):
+        entry = dncr_entries_for(request.user).filter(pk=request.POST["delete"]).first()
+        if entry is None:
+            raise Http404
+        entry.delete()
+        messages.success(request, _("%(number)s removed from the list.") % {"number": entry.number})
+        return redirect("dialer:dncr")
+    if request.method == "POST" and form.is_valid():
+        campaign = form.cleaned_data["campaign"]
+        entry = add_dncr(
+            number=form.cleaned_data["number"], campaign_id=campaign.pk if campaign else None
+        )
+        messages.success(request, _("%(number)s added.") % {"number": entry.number})
+        return redirect("dialer:dncr")
+    query = (request.GET.get("q") or "").strip()
+    entries = dncr_entries_for(request.user).select_related("campaign").order_by("number")
+    if query:
+        entries = entries.filter(number__contains=normalise(query).lstrip("+") or query)
+    return render(
+        request,
+        "dialer/dncr.html",
+        {
+            "section": Section.DIALERS,
+            "form": form,
+            "entries": entries[:200],
+            "total": entries.count(),
+            "query": query,
+        },
+    )

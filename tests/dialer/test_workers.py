@@ -171,3 +171,29 @@ def test_sigkill_mid_batch_never_double_sends_and_loses_nothing(server, supervis
     sent = {r.destination for r in rows if r.state == S.SENT}
     assert sent <= set(received)  # every row marked sent really reached the provider
     assert len(received) >= killed_at
+
+
+def test_a_dead_provider_does_not_hold_up_another_dialer(server, supervisor, workers):
+    from tests.campaigns.factories import make_campaign
+
+    with FakeProviderServer() as dead:
+        dead.always(Behaviour(delay=3))  # answers too late: every send times out
+        slow = dialer_for(
+            supervisor,
+            gateway(dead.url, name="Dead", connect_timeout=1, read_timeout=0.5),
+            campaign=make_campaign(supervisor, name="Dead line", did=""),
+        )
+        fine = dialer_for(
+            supervisor,
+            gateway(server.url, name="Fine"),
+            campaign=make_campaign(supervisor, name="Fine line", did=""),
+        )
+        spool(slow.campaign, [(f"+5989800{i:04d}", "x", 0) for i in range(200)])
+        spool(fine.campaign, [(f"+5989900{i:04d}", "x", 0) for i in range(200)])
+        workers(1)  # one worker process, one task at a time
+        run(slow)
+        run(fine)
+        assert wait_until(lambda: unfinished(fine.campaign) == 0, 60)
+        # The dead provider was tried, then rested: its rows wait, none lost, none failed.
+        assert len(dead.requests) < 50
+        assert SpoolRow.objects.filter(campaign=slow.campaign, state=S.TO_PROCESS).count() == 200

@@ -32,15 +32,13 @@ class Command(BaseCommand):
         if owner is None:
             raise CommandError("No such user." if user else "There is no admin user to load as.")
         problem = uploads.check_file_name(file.name)
-        report = uploads.check_spool(file, owner)
         if problem:
-            report.errors.insert(0, f"file: {problem}")
-            report.error_count += 1
+            raise CommandError(f"{file.name}: {problem}; nothing was stored.")
+        report, stored = uploads.ingest_spool(file, owner)
         if not report.ok:
             for error in report.errors:
                 self.stderr.write(f"{file.name}: {error}")
             if report.error_count > len(report.errors):
                 self.stderr.write(f"... and {report.error_count - len(report.errors)} more errors")
             raise CommandError(f"{report.error_count} error(s); nothing was stored.")
-        stored = uploads.load_spool(file, owner)
         self.stdout.write(f"{stored} rows loaded from {file.name}.")
