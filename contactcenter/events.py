@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -23,12 +23,23 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def _running_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid = 0
+_loop_lock = threading.Lock()
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, in its own thread, for every publish from synchronous code.
+
+    The Redis channel layer keeps a connection pool per event loop; a new loop per publish
+    (``async_to_sync``) would open, and leak, a pool each time in long-running workers."""
+    global _loop, _loop_pid
+    with _loop_lock:
+        # A forked child (Celery prefork) has the loop object but not its thread: start anew.
+        if _loop is None or _loop.is_closed() or _loop_pid != os.getpid():
+            _loop, _loop_pid = asyncio.new_event_loop(), os.getpid()
+            threading.Thread(target=_loop.run_forever, name="events-publisher", daemon=True).start()
+        return _loop
 
 
 def publish_now(group: str, kind: str, payload: dict[str, Any]) -> None:
@@ -36,13 +47,10 @@ def publish_now(group: str, kind: str, payload: dict[str, Any]) -> None:
     message = {"type": "event.forward", "kind": kind, "payload": payload}
     layer = get_channel_layer()
     try:
-        if _running_loop():
-            # Called from code that runs inside an event loop's thread: send from a helper thread.
-            worker = threading.Thread(target=lambda: asyncio.run(layer.group_send(group, message)))
-            worker.start()
-            worker.join(timeout=5)
-        else:
-            async_to_sync(layer.group_send)(group, message)
+        future = asyncio.run_coroutine_threadsafe(
+            layer.group_send(group, message), _publisher_loop()
+        )
+        future.result(timeout=5)
     except Exception:  # a screen hint must not break the change that raised it
         logger.exception("event not published", extra={"group": group, "kind": kind})
 

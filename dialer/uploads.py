@@ -30,6 +30,7 @@ from dialer.states import SpoolState
 MAX_REPORTED_ERRORS = 1000
 PROGRESS_EVERY = 5000
 FILE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+PRIORITY = re.compile(r"\d{1,9}")
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
@@ -101,6 +102,7 @@ class SpoolReader:
     def __init__(self, user: User) -> None:
         self.campaigns = dict(campaigns_for(user).values_list("name", "pk"))
         self.forbidden = set(settings.SPOOL_FORBIDDEN_CHARACTERS)
+        self.forbidden_re = re.compile(f"[{re.escape(settings.SPOOL_FORBIDDEN_CHARACTERS)}]")
 
     def parse(self, number: int, text: str, report: Report) -> SpoolLine | None:
         columns = split(text)
@@ -125,11 +127,11 @@ class SpoolReader:
             problems.append("the destination is longer than 40 characters")
         if not message.strip():
             problems.append("the message is empty")
-        if not re.fullmatch(r"\d{1,9}", priority):
+        if not PRIORITY.fullmatch(priority):
             problems.append(f"the priority “{priority}” is not a whole number")
         for label, value in (("message", message), ("idm", idm), ("data", data)):
-            bad = sorted({c for c in value if c in self.forbidden})
-            if bad:
+            if value and self.forbidden_re.search(value):
+                bad = sorted({c for c in value if c in self.forbidden})
                 problems.append(f"forbidden character(s) {' '.join(bad)} in the {label}")
         if len(idm) > 100:
             problems.append("the idm column is longer than 100 characters")

@@ -154,7 +154,9 @@ def test_dncr_upload(tmp_path, supervisor, campsms):
 def test_one_pass_ingest_rolls_back_a_file_with_a_bad_line(tmp_path, supervisor, campsms):
     from dialer.uploads import ingest_spool
 
-    body = "".join(f"campsms;0990{i:05d};Tab\there \\ and a newline-free text {i};1\n" for i in range(30_000))
+    body = "".join(
+        f"campsms;0990{i:05d};Tab\there \\ and a newline-free text {i};1\n" for i in range(30_000)
+    )
     report, stored = ingest_spool(write(tmp_path, body + "campsms;099;bad;x\n"), supervisor)
     assert stored == 0 and report.errors == ["line 30001: the priority “x” is not a whole number"]
     assert SpoolRow.objects.count() == 0 and counts(campsms.pk)[S.TO_PROCESS] == 0
