@@ -196,8 +196,8 @@ def bench_monitor(port: int) -> None:
             "INSERT INTO sms_spool (campaign_id, destination, message, priority, position, idm, "
             "data, state, provider_message_id, attempts, error, claim, fate_unknown, "
             "delivery_status, created_at, updated_at) "
-            "SELECT %s, '+5989' || lpad((g % 10000000)::text, 7, '0'), %s, g % 10, g, '', '', "
-            "(ARRAY[1,2,2,2,3,4,5,1,2,2])[g % 10 + 1], '', 0, '', '', false, 'unknown', now(), "
+            "SELECT %s, '+5989' || lpad((g %% 10000000)::text, 7, '0'), %s, g %% 10, g, '', '', "
+            "(ARRAY[1,2,2,2,3,4,5,1,2,2])[g %% 10 + 1], '', 0, '', '', false, 'unknown', now(), "
             "now() FROM generate_series(1, %s) AS g",
             [campaign.pk, TEXT, MONITOR_ROWS],
         )
@@ -208,7 +208,7 @@ def bench_monitor(port: int) -> None:
         cursor.execute("ANALYZE sms_spool")
     print(f"  ({MONITOR_ROWS:,} spool rows made in {time.perf_counter() - started:.0f} s)")
     admin = User.objects.get(username="bench-admin")
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(admin)
     url = f"/dialers/monitor/{campaign.pk}/status.json"
     for _ in range(20):
