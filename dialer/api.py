@@ -34,6 +34,18 @@ from providers.api import drf_errors
 from providers.models import Provider
 
 
+def upload_response(request: Request, kind: str) -> Response:
+    """Store a multipart ``file`` and queue its check and load: 202 with its progress."""
+    file = request.FILES.get("file")
+    if file is None:
+        return Response({"file": ["Attach the CSV file as “file”."]}, status=400)
+    try:
+        upload = receive_upload(user=request.user, file=file, kind=kind)
+    except DjangoValidationError as exc:
+        raise drf_errors(exc) from exc
+    return Response(progress_of(upload), status=status.HTTP_202_ACCEPTED)
+
+
 class DialerSerializer(serializers.ModelSerializer):
     campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
     provider = serializers.PrimaryKeyRelatedField(queryset=Provider.objects.all())
@@ -153,14 +165,7 @@ class SpoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def upload(self, request: Request) -> Response:
-        file = request.FILES.get("file")
-        if file is None:
-            return Response({"file": ["Attach the CSV file as “file”."]}, status=400)
-        try:
-            upload = receive_upload(user=request.user, file=file, kind="spool")
-        except DjangoValidationError as exc:
-            raise drf_errors(exc) from exc
-        return Response(progress_of(upload), status=status.HTTP_202_ACCEPTED)
+        return upload_response(request, "spool")
 
     @action(detail=False, methods=["get"], url_path=r"uploads/(?P<upload_id>\d+)")
     def upload_status(self, request: Request, upload_id: str) -> Response:
@@ -224,11 +229,4 @@ class DncrViewSet(
 
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def upload(self, request: Request) -> Response:
-        file = request.FILES.get("file")
-        if file is None:
-            return Response({"file": ["Attach the CSV file as “file”."]}, status=400)
-        try:
-            upload = receive_upload(user=request.user, file=file, kind="dncr")
-        except DjangoValidationError as exc:
-            raise drf_errors(exc) from exc
-        return Response(progress_of(upload), status=status.HTTP_202_ACCEPTED)
+        return upload_response(request, "dncr")

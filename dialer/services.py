@@ -160,39 +160,32 @@ def queue_message(
     return row
 
 
-@transaction.atomic
+def _settle_unknown(campaign: Campaign, row_ids: list[int], state: int, error: str) -> int:
+    with transaction.atomic():
+        rows = SpoolRow.objects.select_for_update().filter(
+            campaign=campaign, pk__in=row_ids, state=S.SENDING, fate_unknown=True
+        )
+        count = rows.update(
+            state=state, fate_unknown=False, claim="", error=error, updated_at=timezone.now()
+        )
+        adjust({(campaign.pk, S.SENDING): -count, (campaign.pk, state): count})
+    return count
+
+
 def requeue_unknown(*, campaign: Campaign, row_ids: list[int]) -> int:
     """Operator: send again rows whose fate was unknown (they may reach the customer twice)."""
-    rows = SpoolRow.objects.select_for_update().filter(
-        campaign=campaign, pk__in=row_ids, state=S.SENDING, fate_unknown=True
+    count = _settle_unknown(
+        campaign, row_ids, S.TO_PROCESS, "requeued by an operator after an unknown outcome"
     )
-    count = rows.update(
-        state=S.TO_PROCESS,
-        fate_unknown=False,
-        claim="",
-        updated_at=timezone.now(),
-        error="requeued by an operator after an unknown outcome",
-    )
-    adjust({(campaign.pk, S.SENDING): -count, (campaign.pk, S.TO_PROCESS): count})
     kick()
     return count
 
 
-@transaction.atomic
 def drop_unknown(*, campaign: Campaign, row_ids: list[int]) -> int:
     """Operator: give up rows whose fate was unknown (FAILED, never resent)."""
-    rows = SpoolRow.objects.select_for_update().filter(
-        campaign=campaign, pk__in=row_ids, state=S.SENDING, fate_unknown=True
+    return _settle_unknown(
+        campaign, row_ids, S.FAILED, "dropped by an operator: the outcome of the send is unknown"
     )
-    count = rows.update(
-        state=S.FAILED,
-        fate_unknown=False,
-        claim="",
-        updated_at=timezone.now(),
-        error="dropped by an operator: the outcome of the send is unknown",
-    )
-    adjust({(campaign.pk, S.SENDING): -count, (campaign.pk, S.FAILED): count})
-    return count
 
 
 def delete_unprocessed(
