@@ -21,14 +21,16 @@ def adjust(deltas: Iterable[tuple[tuple[int, int], int]] | Counter) -> None:
         return
     table = SpoolCount._meta.db_table
     with connection.cursor() as cursor:
-        sql = (
-            f"INSERT INTO {table} (campaign_id, state, count) VALUES (%s, %s, %s) "  # noqa: S608  (fixed table name)
+        # One statement for every (campaign, state), rows in a fixed order so concurrent
+        # batches lock the counter rows in the same order and cannot deadlock.
+        rows = sorted(items)
+        values = ", ".join(["(%s, %s, %s)"] * len(rows))
+        cursor.execute(
+            f"INSERT INTO {table} (campaign_id, state, count) VALUES {values} "  # noqa: S608
             "ON CONFLICT (campaign_id, state) DO UPDATE "
-            f"SET count = {table}.count + excluded.count"
+            f"SET count = {table}.count + excluded.count",
+            [v for row in rows for v in row],
         )
-        # One statement per (campaign, state), in a fixed order so concurrent batches lock the
-        # counter rows in the same order and cannot deadlock.
-        cursor.executemany(sql, sorted(items))
     for campaign_id in {c for c, _s, _n in items}:
         transaction.on_commit(lambda c=campaign_id: publish_counts(c))
 

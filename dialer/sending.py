@@ -244,13 +244,22 @@ def senders() -> ThreadPoolExecutor:
         return _senders
 
 
+RECHECK_SECONDS = 1.0
+
+
 def send_for(dialer_id: int, seconds: float) -> bool:
-    """Send batches for one dialer for up to ``seconds`` while it may send. True when there
-    may be more to send."""
+    """Send batches for one dialer for up to ``seconds`` while it may send (running, enabled,
+    provider not resting, inside its schedules: checked again at least every second, so a Stop
+    takes effect within a second plus the batch in hand). True when there may be more."""
     deadline = time.monotonic() + seconds
+    checked_at, dialer = 0.0, None
     while time.monotonic() < deadline:
-        dialer = Dialer.objects.select_related("provider").filter(pk=dialer_id).first()
-        if dialer is None or not may_send(dialer) or not process_batch(dialer):
+        if time.monotonic() - checked_at >= RECHECK_SECONDS:
+            dialer = Dialer.objects.select_related("provider").filter(pk=dialer_id).first()
+            if dialer is None or not may_send(dialer):
+                return False
+            checked_at = time.monotonic()
+        if not process_batch(dialer):
             return False
     return True
 
