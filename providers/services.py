@@ -185,8 +185,8 @@ def send_message(
     """Send one message now; returns the stored message, sent or failed with the error.
 
     A destination that fails the provider's number regexp, or a text the forced encoding cannot
-    carry, raises ValidationError and stores nothing. Temporary errors are not retried here:
-    the caller (dialer, inbox) decides, from ``OutboundMessage.error``'s SendError.
+    carry, raises ValidationError and stores nothing. Errors are not retried here: a failed
+    message keeps the provider's error text (and whether it was temporary) in ``error``.
     """
     destination = destination.strip()
     if not destination:
@@ -227,7 +227,6 @@ def send_message(
         message.state, message.error = OutboundMessage.State.FAILED, str(exc)
         message.save(update_fields=["state", "error"])
         logger.warning("send failed", extra={"provider": provider.pk, "error": str(exc)})
-        message.send_error = exc
         return message
     message.state = OutboundMessage.State.SENT
     message.provider_message_id = result.provider_message_id
@@ -238,7 +237,6 @@ def send_message(
     message.save()
     _apply_reports(provider, [result.provider_message_id])
     message.refresh_from_db()
-    message.send_error = None
     return message
 
 
