@@ -66,11 +66,9 @@ class CampaignForm(forms.ModelForm):
             self.fields[name] = forms.IntegerField(
                 label=self.fields[name].label, initial=self.fields[name].initial
             )
-        # Database-backed checks (unique name, DID per provider) belong to the service.
-        self._validate_unique = False
 
     def validate_unique(self) -> None:
-        return
+        return  # database-backed checks (unique name, DID per provider) are the service's
 
     def _post_clean(self) -> None:
         # Skip the model's full_clean: the service checks and reports every field.

@@ -11,8 +11,6 @@ from contactcenter.events import publish_now
 from dialer.models import PositionCounter, SpoolCount
 from dialer.states import SpoolState
 
-Delta = Counter  # (campaign_id, state) -> change
-
 
 def adjust(deltas: Iterable[tuple[tuple[int, int], int]] | Counter) -> None:
     """Add each delta to its counter (creating it); call inside the transaction of the change."""

@@ -86,7 +86,10 @@ def alive(token: str) -> bool:
 def read(token: str) -> dict[int, Outcome | None]:
     """Every row the batch marked: its outcome, or None when it was in flight."""
     raw = redis_client().hgetall(journal_key(token))
-    return {int(k): None if v == b"inflight" else Outcome.loads(v.decode()) for k, v in raw.items()}
+    return {
+        int(k): None if v.decode() == INFLIGHT else Outcome.loads(v.decode())
+        for k, v in raw.items()
+    }
 
 
 def forget(token: str) -> None:

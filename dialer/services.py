@@ -17,7 +17,7 @@ from campaigns.models import Campaign, Schedule
 from campaigns.selectors import campaigns_for, providers_for
 from dialer.counters import adjust, reserve_positions
 from dialer.models import Dialer, SpoolRow
-from dialer.states import SpoolState
+from dialer.states import UNPROCESSED, SpoolState
 from providers.ports import parse_ports
 
 logger = logging.getLogger("contactcenter.dialer")
@@ -198,7 +198,7 @@ def delete_unprocessed(
         with transaction.atomic():
             ids = list(
                 SpoolRow.objects.select_for_update(skip_locked=True)
-                .filter(campaign=campaign, state__in=[S.NONE, S.TO_PROCESS])
+                .filter(campaign=campaign, state__in=UNPROCESSED)
                 .values_list("pk", flat=True)[:chunk]
             )
             if not ids:

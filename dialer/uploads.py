@@ -218,16 +218,6 @@ def ingest_spool(
     return report, stored
 
 
-def load_spool(
-    path: Path, user: User, upload: SpoolUpload | None = None, progress: Progress | None = None
-) -> int:
-    """Store every line of a file that ``check_spool`` passed; returns the rows stored."""
-    report, stored = ingest_spool(path, user, upload, progress)
-    if not report.ok:
-        raise BadLine(0, "; ".join(report.errors[:5]))
-    return stored
-
-
 COLUMNS = (
     "campaign_id",
     "destination",

@@ -13,7 +13,6 @@ from providers.adapters.base import FieldSpec
 from providers.encoding import Encoding
 from providers.models import Provider
 
-COLUMN_FIELDS = ("endpoint", "username", "password", "sender", "ports")
 TEXTAREAS = {"body_template"}
 
 

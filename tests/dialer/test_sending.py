@@ -188,3 +188,13 @@ def test_delivery_reports_reach_the_spool_row(server, dialer, live_url):
     )
     row.refresh_from_db()
     assert row.delivery_status == "delivered"
+
+
+def test_spool_state_machine():
+    from dialer.states import ALLOWED_TRANSITIONS, FINAL, can_change
+
+    assert set(ALLOWED_TRANSITIONS) == set(S.values)
+    assert all(not ALLOWED_TRANSITIONS[state] for state in FINAL)
+    assert can_change(S.TO_PROCESS, S.SENDING) and can_change(S.SENDING, S.TO_PROCESS)
+    assert not can_change(S.SENT, S.TO_PROCESS) and not can_change(S.TO_PROCESS, S.SENT)
+    assert (S.NONE, S.TO_PROCESS, S.BLOCKED) == (0, 1, 3)  # the manual's codes

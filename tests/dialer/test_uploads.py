@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from dialer.counters import counts
 from dialer.models import DncrEntry, SpoolRow
 from dialer.states import SpoolState as S
-from dialer.uploads import check_dncr, check_file_name, check_spool, load_dncr, load_spool
+from dialer.uploads import check_dncr, check_file_name, check_spool, ingest_spool, load_dncr
 from tests.campaigns.factories import make_campaign
 
 
@@ -28,7 +28,9 @@ def write(tmp_path, text, name="spool.csv", encoding="utf-8", newline="\n"):
 def load(path, user):
     report = check_spool(path, user)
     assert report.ok, report.errors
-    return load_spool(path, user)
+    report, stored = ingest_spool(path, user)
+    assert report.ok, report.errors
+    return stored
 
 
 def test_the_manuals_own_example(tmp_path, supervisor, campsms):
