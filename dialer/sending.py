@@ -1,4 +1,5 @@
-"""The sending loop: claim a batch, send it, record every outcome; recover dead workers' batches.
+"""The sending loop: claim a batch, send it, record every outcome (recovery of dead workers'
+batches is in ``dialer.recovery``).
 
 Guarantees (SPEC §7):
 - Rows are claimed with row locks (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises
@@ -15,29 +16,26 @@ Guarantees (SPEC §7):
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 import threading
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.schedules import open_at
 from campaigns.selectors import hours_of
 from contactcenter.redis_client import redis_client
-from dialer import journal
-from dialer.counters import adjust
+from dialer.claims import Claimed, claim_batch, finish
 from dialer.dncr import blocked_numbers
 from dialer.journal import Journal, Outcome
-from dialer.models import Dialer, SpoolRow
+from dialer.models import Dialer
 from dialer.numbers import normalise
+from dialer.send_mode import SendMode
 from dialer.states import SpoolState
 from providers.adapters import adapter_class
 from providers.adapters.base import OutgoingSMS, SendError
@@ -52,14 +50,6 @@ MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = (10, 30, 120, 600)
 
 S = SpoolState
-
-
-@dataclass(frozen=True)
-class Claimed:
-    id: int
-    destination: str
-    message: str
-    attempts: int
 
 
 # ----------------------------------------------------------------------------------- readiness
@@ -105,33 +95,6 @@ def unreachable(outcome: Outcome) -> bool:
     return outcome.state == S.TO_PROCESS and outcome.error.startswith(
         ("timed out", "connection failed", "HTTP 5")
     )
-
-
-# ----------------------------------------------------------------------------------- claiming
-def claim_batch(dialer: Dialer, token: str, limit: int = BATCH_SIZE) -> list[Claimed]:
-    """Move up to ``limit`` rows of the dialer's campaign from TO_PROCESS to SENDING under
-    ``token``, by priority then position (rows waiting for a retry are skipped)."""
-    table = SpoolRow._meta.db_table
-    lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
-    now = timezone.now()
-    sql = (
-        f"UPDATE {table} SET state = %s, claim = %s, updated_at = %s WHERE id IN ("  # noqa: S608
-        f"SELECT id FROM {table} WHERE campaign_id = %s AND state = %s "
-        "AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
-        f"ORDER BY priority, position LIMIT %s {lock}) "
-        "RETURNING id, destination, message, attempts, priority, position"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [S.SENDING, token, now, dialer.campaign_id, S.TO_PROCESS, now, limit])
-        rows = sorted(cursor.fetchall(), key=lambda r: (r[4], r[5]))
-        if rows:
-            adjust(
-                {
-                    (dialer.campaign_id, S.TO_PROCESS): -len(rows),
-                    (dialer.campaign_id, S.SENDING): len(rows),
-                }
-            )
-    return [Claimed(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 # ----------------------------------------------------------------------------------- pacing
@@ -227,241 +190,172 @@ def heartbeat_ttl(dialer: Dialer) -> int:
     return int(longest) + settings.DIALER_HEARTBEAT_MARGIN
 
 
-_senders: ThreadPoolExecutor | None = None
-_senders_lock = threading.Lock()
+_pools: dict[str, tuple[int, ThreadPoolExecutor]] = {}
+_pools_lock = threading.Lock()
+
+
+def thread_pool(name: str, workers: int) -> ThreadPoolExecutor:
+    """A per-process pool of threads (made again in a forked child, whose copy has no threads).
+    Each thread keeps its own provider adapters, and so its own connections."""
+    with _pools_lock:
+        pid, pool = _pools.get(name, (0, None))
+        if pool is None or pid != os.getpid():
+            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"dialer-{name}")
+            _pools[name] = (os.getpid(), pool)
+        return pool
 
 
 def senders() -> ThreadPoolExecutor:
-    """Per-process threads that send a batch's rows concurrently (DIALER_SEND_CONCURRENCY):
-    provider latency, not CPU, bounds a sequential sender. Each thread keeps its own adapters
-    (and connections); a batch still starts its sends in priority/position order."""
-    global _senders
-    with _senders_lock:
-        if _senders is None:
-            _senders = ThreadPoolExecutor(
-                max_workers=settings.DIALER_SEND_CONCURRENCY, thread_name_prefix="dialer-send"
-            )
-        return _senders
+    """Threads that send a window's rows concurrently (DIALER_SEND_CONCURRENCY)."""
+    return thread_pool("send", settings.DIALER_SEND_CONCURRENCY)
 
 
-RECHECK_SECONDS = 1.0
+def batch_runners() -> ThreadPoolExecutor:
+    """Threads that send whole batches while the task's own thread claims the next batch and
+    writes the previous one's outcomes (one per sending task that can run in this process)."""
+    return thread_pool("batch", settings.DIALER_PARALLEL_BATCHES)
 
 
-def send_for(dialer_id: int, seconds: float) -> bool:
-    """Send batches for one dialer for up to ``seconds`` while it may send (running, enabled,
-    provider not resting, inside its schedules: checked again at least every second, so a Stop
-    takes effect within a second plus the batch in hand). True when there may be more."""
-    deadline = time.monotonic() + seconds
-    checked_at, dialer = 0.0, None
-    while time.monotonic() < deadline:
-        if time.monotonic() - checked_at >= RECHECK_SECONDS:
-            dialer = Dialer.objects.select_related("provider").filter(pk=dialer_id).first()
-            if dialer is None or not may_send(dialer):
-                return False
-            checked_at = time.monotonic()
-        if not process_batch(dialer):
-            return False
-    return True
+# ----------------------------------------------------------------------------------- batches
+@dataclass
+class Batch:
+    """Rows claimed under one token, with the outcomes decided or received so far."""
+
+    dialer: Dialer
+    token: str
+    journal: Journal
+    rows: list[Claimed]
+    to_send: list[Claimed] = field(default_factory=list)
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+    halted: bool = False  # the provider kept failing, or the heartbeat was lost
 
 
-def process_batch(dialer: Dialer) -> int:
-    """Claim and send one batch; returns how many rows it took (0: nothing to do)."""
+def prepare_batch(dialer: Dialer) -> Batch | None:
+    """Claim a batch and decide the rows that are not to be sent (DNCR, number format,
+    encoding). None when nothing is waiting."""
     token = secrets.token_hex(12)
     book = Journal(token, heartbeat_ttl(dialer))
     book.open()
-    rows = claim_batch(dialer, token)
+    rows = claim_batch(dialer.campaign_id, token, BATCH_SIZE)
     if not rows:
         book.close()
-        return 0
-    uses_ports = adapter_class(dialer.provider.api_type).uses_ports
-    ports = parse_ports(dialer.dial_string) if uses_ports and dialer.dial_string.strip() else []
-    pattern = re.compile(dialer.provider.number_regexp) if dialer.provider.number_regexp else None
+        return None
+    batch = Batch(dialer, token, book, rows)
+    provider = dialer.provider
+    pattern = re.compile(provider.number_regexp) if provider.number_regexp else None
     numbers = {r.id: normalise(r.destination) for r in rows} if dialer.check_dncr else {}
     blocked = blocked_numbers(dialer.campaign_id, numbers.values()) if numbers else set()
-    outcomes: dict[int, Outcome] = {}
-    to_send: list[Claimed] = []
     for row in rows:
         decided = decide(dialer, row, blocked, pattern, numbers.get(row.id, ""))
         if decided is None:
-            to_send.append(row)
+            batch.to_send.append(row)
         else:
-            outcomes[row.id] = decided
-    # Rows go out in windows: one journal round trip marks a window in flight (and records the
-    # previous window's outcomes), then the window's sends run concurrently. A paced dialer
-    # sends one row at a time.
+            batch.outcomes[row.id] = decided
+    return batch
+
+
+def send_batch(batch: Batch, mode: SendMode) -> None:
+    """Send the batch's rows in windows: one journal round trip marks a window in flight (and
+    records the previous window's outcomes) before any of its rows is handed over. A paced
+    dialer sends one row at a time."""
+    dialer = batch.dialer
+    uses_ports = adapter_class(dialer.provider.api_type).uses_ports
+    ports = parse_ports(dialer.dial_string) if uses_ports and dialer.dial_string.strip() else []
     width = 1 if dialer.time_between_messages else settings.DIALER_SEND_CONCURRENCY
-    done: list[tuple[int, Outcome]] = []
-    lost = False
 
     def send_one(job: tuple[Claimed, int | None]) -> Outcome:
         wait_for_slot(dialer)
         return send_row(dialer, job[0], job[1])
 
+    done: list[tuple[int, Outcome]] = []
     failures = 0
-    for start in range(0, len(to_send), width):
+    for start in range(0, len(batch.to_send), width):
         if failures >= BREAKER_FAILURES:
             rest_provider(dialer.provider_id)  # the rest of the batch goes back to the queue
+            batch.halted = True
             break
-        window = to_send[start : start + width]
-        if not book.step([r.id for r in window], done):
-            lost = True  # the heartbeat is gone: recovery settles this batch
-            break
+        window = batch.to_send[start : start + width]
+        if not batch.journal.step([r.id for r in window], done):
+            batch.halted = True  # the heartbeat is gone: recovery settles this batch
+            logger.error(
+                "batch heartbeat lost; its rows are settled by recovery",
+                extra={"dialer": dialer.pk},
+            )
+            return
         # Ports are dealt in row order here, so the round-robin holds with concurrent sends.
         jobs = [(row, next_port(dialer, ports) if ports else None) for row in window]
-        results = list(senders().map(send_one, jobs)) if width > 1 else [send_one(jobs[0])]
+        results = mode.run(send_one, jobs, senders) if width > 1 else [send_one(jobs[0])]
         done = list(zip((r.id for r in window), results, strict=True))
-        outcomes.update(done)
-        failures = (
-            failures + sum(map(unreachable, results)) if any(map(unreachable, results)) else 0
-        )
-    if done and not lost:
-        book.step([], done)
-    if lost:
-        logger.error(
-            "batch heartbeat lost; its rows are settled by recovery", extra={"dialer": dialer.pk}
-        )
-    finish(dialer.campaign_id, token, rows, outcomes)
-    book.close()
-    return len(rows)
+        batch.outcomes.update(done)
+        unreachable_now = sum(map(unreachable, results))
+        failures = failures + unreachable_now if unreachable_now else 0
+    if done:
+        batch.journal.step([], done)
 
 
-def finish(campaign_id: int, token: str, rows: list[Claimed], outcomes: dict[int, Outcome]) -> None:
-    """Write a batch's outcomes in one transaction; rows without one go back to TO_PROCESS.
+def finish_batch(batch: Batch) -> None:
+    """Write the outcomes (rows without one go back to the queue) and drop the journal."""
+    finish(batch.dialer.campaign_id, batch.token, batch.rows, batch.outcomes)
+    batch.journal.close()
 
-    Only rows still held by ``token`` are written (recovery may have settled the batch of a
-    worker presumed dead), and the counters move by exactly what was written.
+
+def process_batch(dialer: Dialer) -> int:
+    """Claim, send and write one batch in this thread; returns how many rows it took."""
+    batch = prepare_batch(dialer)
+    if batch is None:
+        return 0
+    send_batch(batch, SendMode())
+    finish_batch(batch)
+    return len(batch.rows)
+
+
+RECHECK_SECONDS = 1.0
+
+
+def ready_dialer(dialer_id: int) -> Dialer | None:
+    dialer = Dialer.objects.select_related("provider").filter(pk=dialer_id).first()
+    return dialer if dialer is not None and may_send(dialer) else None
+
+
+def send_for(dialer_id: int, seconds: float) -> bool:
+    """Send batches for one dialer for up to ``seconds`` while it may send (running, enabled,
+    provider not resting, inside its schedules: checked again at least every second, so a Stop
+    takes effect within a second plus the batch in hand). True when time ran out with rows
+    possibly left.
+
+    Pipelined: a batch runner thread sends batch N while this thread writes the outcomes of
+    batch N-1 and claims batch N+1, so the database round trips overlap the provider's.
     """
-    now = timezone.now()
-    table = SpoolRow._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        lock = "FOR UPDATE" if connection.vendor == "postgresql" else ""
-        cursor.execute(
-            f"SELECT id FROM {table} WHERE claim = %s AND state = %s {lock}",  # noqa: S608
-            [token, S.SENDING],
-        )
-        held = {r[0] for r in cursor.fetchall()}
-        params, deltas = [], Counter()
-        for row in rows:
-            if row.id not in held:
-                continue
-            outcome = outcomes.get(row.id) or Outcome(S.TO_PROCESS, attempts=row.attempts)
-            retry_at = now + timedelta(seconds=outcome.retry_in) if outcome.retry_in else None
-            sent_at = now if outcome.state == S.SENT else None
-            params.append(
-                [
-                    outcome.state,
-                    outcome.provider_message_id,
-                    outcome.error[:2000],
-                    outcome.attempts,
-                    outcome.segments,
-                    outcome.port,
-                    retry_at,
-                    sent_at,
-                    now,
-                    row.id,
-                ]
-            )
-            deltas[(campaign_id, outcome.state)] += 1
-            deltas[(campaign_id, S.SENDING)] -= 1
-        if params:
-            _write_outcomes(cursor, table, params)
-        adjust(deltas)
-
-
-_OUTCOME_COLUMNS = (
-    "state",
-    "provider_message_id",
-    "error",
-    "attempts",
-    "segments",
-    "port",
-    "next_attempt_at",
-    "sent_at",
-    "updated_at",
-    "id",
-)
-_PG_TYPES = (
-    "smallint",
-    "text",
-    "text",
-    "smallint",
-    "smallint",
-    "smallint",
-    "timestamptz",
-    "timestamptz",
-    "timestamptz",
-    "bigint",
-)
-
-
-def _write_outcomes(cursor: Any, table: str, params: list[list]) -> None:
-    """One UPDATE for the whole batch on PostgreSQL (a VALUES list); one per row elsewhere."""
-    sets = (
-        "state = v.state, provider_message_id = v.provider_message_id, error = v.error, "
-        "attempts = v.attempts, segments = v.segments, port = v.port, "
-        "next_attempt_at = v.next_attempt_at, sent_at = COALESCE(v.sent_at, s.sent_at), "
-        "updated_at = v.updated_at, claim = '', fate_unknown = false"
-    )
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
-        cursor.execute(
-            f"UPDATE {table} AS s SET {sets} FROM unnest({arrays}) "  # noqa: S608
-            f"AS v({', '.join(_OUTCOME_COLUMNS)}) WHERE s.id = v.id",
-            [list(column) for column in zip(*params, strict=True)],
-        )
-        return
-    cursor.executemany(
-        f"UPDATE {table} SET state = %s, provider_message_id = %s, error = %s, "  # noqa: S608
-        "attempts = %s, segments = %s, port = %s, next_attempt_at = %s, "
-        "sent_at = COALESCE(%s, sent_at), updated_at = %s, claim = '', fate_unknown = false "
-        "WHERE id = %s",
-        params,
-    )
-
-
-# ----------------------------------------------------------------------------------- recovery
-def recover_abandoned_batches() -> int:
-    """Settle the batches of workers whose heartbeat expired; returns how many."""
-    tokens = set(
-        SpoolRow.objects.filter(state=S.SENDING, fate_unknown=False)
-        .exclude(claim="")
-        .values_list("claim", flat=True)
-        .distinct()
-    )
-    settled = 0
-    for token in tokens:
-        if journal.alive(token):
-            continue
-        settle(token)
-        settled += 1
-    return settled
-
-
-def settle(token: str) -> None:
-    marked = journal.read(token)
-    with transaction.atomic():
-        rows = list(
-            SpoolRow.objects.select_for_update().filter(
-                claim=token, state=S.SENDING, fate_unknown=False
-            )
-        )
-        if not rows:
-            journal.forget(token)
-            return
-        campaign_id = rows[0].campaign_id
-        known = {r.id: marked[r.id] for r in rows if marked.get(r.id) is not None}
-        unknown = [r.id for r in rows if r.id in marked and marked[r.id] is None]
-        claimed = [
-            Claimed(r.id, r.destination, r.message, r.attempts) for r in rows if r.id not in unknown
-        ]
-        finish(campaign_id, token, claimed, known)
-        SpoolRow.objects.filter(id__in=unknown).update(
-            fate_unknown=True,
-            updated_at=timezone.now(),
-            error="worker died while sending: fate unknown",
-        )
-    journal.forget(token)
-    logger.warning(
-        "abandoned batch settled",
-        extra={"claim": token, "rows": len(rows), "unknown": len(unknown)},
-    )
+    deadline = time.monotonic() + seconds
+    dialer = ready_dialer(dialer_id)
+    if dialer is None:
+        return False
+    checked_at = time.monotonic()
+    mode = SendMode()
+    waiting, sent = prepare_batch(dialer), None
+    try:
+        while waiting is not None:
+            current, waiting = waiting, None
+            sending = batch_runners().submit(send_batch, current, mode)
+            if sent is not None:
+                finish_batch(sent)
+                sent = None
+            if time.monotonic() - checked_at >= RECHECK_SECONDS:
+                dialer, checked_at = ready_dialer(dialer_id), time.monotonic()
+            if dialer is not None and time.monotonic() < deadline:
+                waiting = prepare_batch(dialer)
+            # An exception here leaves ``current`` to recovery: some rows may be in flight.
+            sending.result()
+            sent = current
+            if current.halted:
+                return False
+            if waiting is not None and time.monotonic() - checked_at >= RECHECK_SECONDS:
+                # Stopped (or closed) while ``current`` was sending: ``waiting`` is not sent.
+                dialer, checked_at = ready_dialer(dialer_id), time.monotonic()
+                if dialer is None:
+                    break
+    finally:
+        for batch in (sent, waiting):  # ``waiting`` was claimed ahead and never sent
+            if batch is not None:
+                finish_batch(batch)
+    return dialer is not None and time.monotonic() >= deadline

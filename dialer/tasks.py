@@ -4,7 +4,8 @@ from celery import shared_task
 from django.conf import settings
 
 from dialer.dispatch import dialers_to_run, refresh_slot, release_slot, take_slot
-from dialer.sending import recover_abandoned_batches, send_for
+from dialer.recovery import recover_abandoned_batches
+from dialer.sending import send_for
 
 
 @shared_task(ignore_result=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from dialer.claims import claim_batch
 from dialer.counters import counts
 from dialer.dncr import add_dncr
 from dialer.models import SpoolRow
-from dialer.sending import BACKOFF_SECONDS, MAX_ATTEMPTS, claim_batch, process_batch
+from dialer.sending import BACKOFF_SECONDS, MAX_ATTEMPTS, process_batch
 from dialer.states import SpoolState as S
 from tests.dialer.factories import dialer_for, gateway, spool
 from tests.fakeprovider import Behaviour, FakeProviderServer, Reply
@@ -119,7 +120,7 @@ def test_temporary_errors_are_retried_with_backoff_then_sent(server, dialer):
     row = SpoolRow.objects.get()
     assert row.state == S.TO_PROCESS and row.attempts == 1 and "503" in row.error
     assert row.next_attempt_at is not None
-    assert claim_batch(dialer, "t") == []  # not before its backoff
+    assert claim_batch(dialer.campaign_id, "t", 50) == []  # not before its backoff
     SpoolRow.objects.update(next_attempt_at=None)
     process_batch(dialer)
     SpoolRow.objects.update(next_attempt_at=None)

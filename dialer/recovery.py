@@ -1,0 +1,66 @@
+"""Settling the batches of workers that died: journalled outcomes are applied, rows never handed
+to the provider go back to the queue, rows that were in flight wait in the "unknown" list for an
+operator (Requeue / Drop). Nothing is ever resent blindly."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from dialer import journal
+from dialer.claims import Claimed, finish
+from dialer.models import SpoolRow
+from dialer.states import SpoolState
+
+logger = logging.getLogger("contactcenter.dialer")
+
+S = SpoolState
+
+
+def recover_abandoned_batches() -> int:
+    """Settle the batches of workers whose heartbeat expired; returns how many."""
+    tokens = set(
+        SpoolRow.objects.filter(state=S.SENDING, fate_unknown=False)
+        .exclude(claim="")
+        .values_list("claim", flat=True)
+        .distinct()
+    )
+    settled = 0
+    for token in tokens:
+        if journal.alive(token):
+            continue
+        settle(token)
+        settled += 1
+    return settled
+
+
+def settle(token: str) -> None:
+    marked = journal.read(token)
+    with transaction.atomic():
+        rows = list(
+            SpoolRow.objects.select_for_update().filter(
+                claim=token, state=S.SENDING, fate_unknown=False
+            )
+        )
+        if not rows:
+            journal.forget(token)
+            return
+        campaign_id = rows[0].campaign_id
+        known = {r.id: marked[r.id] for r in rows if marked.get(r.id) is not None}
+        unknown = [r.id for r in rows if r.id in marked and marked[r.id] is None]
+        claimed = [
+            Claimed(r.id, r.destination, r.message, r.attempts) for r in rows if r.id not in unknown
+        ]
+        finish(campaign_id, token, claimed, known)
+        SpoolRow.objects.filter(id__in=unknown).update(
+            fate_unknown=True,
+            updated_at=timezone.now(),
+            error="worker died while sending: fate unknown",
+        )
+    journal.forget(token)
+    logger.warning(
+        "abandoned batch settled",
+        extra={"claim": token, "rows": len(rows), "unknown": len(unknown)},
+    )

@@ -1,0 +1,77 @@
+"""Whether a window's rows are sent one after another or concurrently.
+
+Threads pay off while a request waits on the provider (network latency, a slow API). On a
+provider that answers within a fraction of a millisecond they cost more than they save: the
+sends contend for the interpreter lock and each hand-off costs CPU. So the loop measures sends
+made one at a time (wall time against the sending thread's own CPU time) and goes concurrent
+when a send waits several times longer than it works; while concurrent, the first row of every
+PROBE_EVERY-th window is sent on its own to measure again, so a provider that became fast is
+noticed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+Job = TypeVar("Job")
+Result = TypeVar("Result")
+
+PROBE_EVERY = 16
+# Concurrent once a send waits more than this many times its own CPU time: below that, a
+# thread of this process competing for the interpreter lock inflates the wait it measures.
+WAITING_FACTOR = 3
+SMOOTHING = 0.2  # weight of the newest measurement
+
+
+@dataclass
+class SendMode:
+    concurrent: bool = False
+    wall: float | None = None  # smoothed seconds per send, measured one at a time
+    cpu: float | None = None  # smoothed CPU seconds of the sending thread per send
+    windows: int = 0
+
+    def measure(self, wall: float, cpu: float) -> None:
+        if self.wall is None or self.cpu is None:
+            self.wall, self.cpu = wall, cpu
+        else:
+            self.wall += SMOOTHING * (wall - self.wall)
+            self.cpu += SMOOTHING * (cpu - self.cpu)
+        self.concurrent = self.wall - self.cpu > self.cpu * WAITING_FACTOR
+
+    def timed(self, send: Callable[[Job], Result], job: Job) -> Result:
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return send(job)
+        finally:
+            self.measure(time.perf_counter() - wall, time.thread_time() - cpu)
+
+    def run(
+        self,
+        send: Callable[[Job], Result],
+        jobs: list[Job],
+        pool: Callable[[], ThreadPoolExecutor],
+    ) -> list[Result]:
+        """Send ``jobs`` (started in order) and return their results in the same order."""
+        self.windows += 1
+        results: list[Result] = []
+        remaining = list(jobs)
+        if not self.concurrent or self.windows % PROBE_EVERY == 0:
+            # One at a time and measured, for as long as waiting does not dominate.
+            results.append(self.timed(send, remaining.pop(0)))
+            while remaining and not self.concurrent:
+                results.append(self.timed(send, remaining.pop(0)))
+        if remaining:
+            results += self.run_concurrently(send, remaining, pool)
+        return results
+
+    @staticmethod
+    def run_concurrently(
+        send: Callable[[Job], Result],
+        jobs: list[Job],
+        pool: Callable[[], ThreadPoolExecutor],
+    ) -> list[Result]:
+        return list(pool().map(send, jobs))
