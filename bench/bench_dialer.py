@@ -3,7 +3,8 @@
 - ingest: a CSV of BENCH_INGEST_ROWS (1,000,000) through the real upload path (check the whole
   file, then COPY) vs a plain ``COPY`` of the same rows: at most 2x; importer peak memory < 200 MB.
 - dispatch: one worker, fake provider (own process, zero delay), no pacing: msg/s vs the plain
-  urllib3 loop of the providers benchmark: at least 70 %.
+  urllib3 loop of the providers benchmark: at least 70 %. The two alternate over
+  BENCH_DISPATCH_ROUNDS rounds of BENCH_DISPATCH_ROWS messages; the rates are over all rounds.
 - dispatch with BENCH_DNCR_ROWS (1,000,000) DNCR entries: at most 10 % slower than with none.
 - monitor counters with BENCH_MONITOR_ROWS (10,000,000) spool rows: p95 < 50 ms.
 """
@@ -23,7 +24,8 @@ import urllib3
 from bench.support import ROOT, percentile, setup_django, start_fake_provider, stop
 
 INGEST_ROWS = int(os.environ.get("BENCH_INGEST_ROWS", "1000000"))
-DISPATCH_ROWS = int(os.environ.get("BENCH_DISPATCH_ROWS", "20000"))
+DISPATCH_ROWS = int(os.environ.get("BENCH_DISPATCH_ROWS", "10000"))
+DISPATCH_ROUNDS = int(os.environ.get("BENCH_DISPATCH_ROUNDS", "3"))
 DNCR_ROWS = int(os.environ.get("BENCH_DNCR_ROWS", "1000000"))
 MONITOR_ROWS = int(os.environ.get("BENCH_MONITOR_ROWS", "10000000"))
 TEXT = "Your appointment is confirmed for tomorrow at 10:30. Reply STOP to opt out."
@@ -156,16 +158,34 @@ def plain_loop_rate(port: int, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+def dispatch_rounds(port: int, campaign, dialer) -> tuple[float, float, list[str]]:  # noqa: ANN001
+    """Alternate the plain loop and the sending loop, DISPATCH_ROUNDS times each, so a change in
+    the machine's speed during the run (a shared host) weighs on both alike. Returns both rates
+    over all rounds and a line per round."""
+    plain_seconds = dispatch_seconds = 0.0
+    rounds = []
+    for number in range(1, DISPATCH_ROUNDS + 1):
+        plain = plain_loop_rate(port, DISPATCH_ROWS)
+        spool_rows(campaign, DISPATCH_ROWS)
+        dispatch = dispatch_rate(dialer, DISPATCH_ROWS)
+        plain_seconds += DISPATCH_ROWS / plain
+        dispatch_seconds += DISPATCH_ROWS / dispatch
+        rounds.append(
+            f"round {number}: {dispatch:.0f} vs {plain:.0f} msg/s = {dispatch / plain:.1%}"
+        )
+    total = DISPATCH_ROWS * DISPATCH_ROUNDS
+    return total / plain_seconds, total / dispatch_seconds, rounds
+
+
 def bench_dispatch(port: int) -> None:
     from django.db import connection
 
     campaign, dialer = fresh_world(port)
-    plain = plain_loop_rate(port, DISPATCH_ROWS)
-    spool_rows(campaign, DISPATCH_ROWS)
-    without = dispatch_rate(dialer, DISPATCH_ROWS)
+    plain, without, rounds = dispatch_rounds(port, campaign, dialer)
     print(
-        f"dispatch {DISPATCH_ROWS:,} rows, one worker: {without:.0f} msg/s vs plain urllib3 "
-        f"loop {plain:.0f} msg/s -> {without / plain:.1%} (target >= 70%)"
+        f"dispatch {DISPATCH_ROUNDS} x {DISPATCH_ROWS:,} rows, one worker: {without:.0f} msg/s vs "
+        f"plain urllib3 loop {plain:.0f} msg/s -> {without / plain:.1%} (target >= 70%) "
+        f"[{'; '.join(rounds)}]"
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -174,11 +194,12 @@ def bench_dispatch(port: int) -> None:
             [DNCR_ROWS],
         )
         cursor.execute("ANALYZE dialer_dncrentry")
-    spool_rows(campaign, DISPATCH_ROWS)
-    with_dncr = dispatch_rate(dialer, DISPATCH_ROWS)
+    plain_dncr, with_dncr, rounds = dispatch_rounds(port, campaign, dialer)
     print(
         f"dispatch with {DNCR_ROWS:,} DNCR entries: {with_dncr:.0f} msg/s vs {without:.0f} "
-        f"without -> {1 - with_dncr / without:+.1%} slower (target <= 10%)"
+        f"without -> {1 - with_dncr / without:+.1%} slower (target <= 10%); against the plain "
+        f"loop of the same rounds: {with_dncr / plain_dncr:.1%} with vs {without / plain:.1%} "
+        "without"
     )
 
 

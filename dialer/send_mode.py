@@ -12,35 +12,34 @@ noticed.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from statistics import median
 from typing import TypeVar
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")
 
 PROBE_EVERY = 16
-# Concurrent once a send waits more than this many times its own CPU time: below that, a
-# thread of this process competing for the interpreter lock inflates the wait it measures.
+# Concurrent once a send waits more than this many times its own CPU time. The median of the
+# last SAMPLES sends decides, so a send that merely waited for the interpreter lock (another
+# thread of this process was busy) does not flip the mode.
 WAITING_FACTOR = 3
-SMOOTHING = 0.2  # weight of the newest measurement
+SAMPLES = 9
 
 
 @dataclass
 class SendMode:
     concurrent: bool = False
-    wall: float | None = None  # smoothed seconds per send, measured one at a time
-    cpu: float | None = None  # smoothed CPU seconds of the sending thread per send
     windows: int = 0
+    waits: deque[float] = field(default_factory=lambda: deque(maxlen=SAMPLES))
 
     def measure(self, wall: float, cpu: float) -> None:
-        if self.wall is None or self.cpu is None:
-            self.wall, self.cpu = wall, cpu
-        else:
-            self.wall += SMOOTHING * (wall - self.wall)
-            self.cpu += SMOOTHING * (cpu - self.cpu)
-        self.concurrent = self.wall - self.cpu > self.cpu * WAITING_FACTOR
+        """Record one send made on its own: ``wall`` seconds, ``cpu`` of them working."""
+        self.waits.append((wall - cpu) / max(cpu, 1e-6))
+        self.concurrent = median(self.waits) > WAITING_FACTOR
 
     def timed(self, send: Callable[[Job], Result], job: Job) -> Result:
         wall, cpu = time.perf_counter(), time.thread_time()

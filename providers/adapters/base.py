@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Mapping
@@ -9,9 +10,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import requests
-import urllib3
 from requests.adapters import HTTPAdapter
 
+from providers.adapters.transport import Connections, TransportError
 from providers.delivery import DeliveryStatus
 
 
@@ -245,42 +246,19 @@ class HttpReply:
 
 
 class HttpSender:
-    """Mixin: one urllib3 connection pool per adapter (adapters are reused per thread, so the
-    connection stays open), timeouts on every call, no automatic retries (a retried POST could
-    send an SMS twice: retrying is the caller's decision, made from ``SendError.permanent``),
-    and transport failures mapped to SendError.
-
-    The dialer calls ``http`` thousands of times a second: the parsed route of a URL that does
-    not change between messages (a POST endpoint) is kept, so only the request itself is paid.
-    """
+    """Mixin: HTTP through kept-alive connections (``providers.adapters.transport``; adapters
+    are reused per thread, so connections stay open), timeouts on every call, no automatic
+    retries (a retried POST could send an SMS twice: retrying is the caller's decision, made
+    from ``SendError.permanent``), and transport failures mapped to SendError."""
 
     config: ProviderConfig
-    _pool: urllib3.PoolManager | None = None
-    _routes: dict[str, tuple[urllib3.HTTPConnectionPool, str]] | None = None
-    _timeout: urllib3.Timeout | None = None
-    ROUTES_KEPT: ClassVar[int] = 16
+    _connections: Connections | None = None
 
     @property
-    def pool(self) -> urllib3.PoolManager:
-        if self._pool is None:
-            self._pool = urllib3.PoolManager(num_pools=4, maxsize=4, retries=False)
-        return self._pool
-
-    def route(self, url: str) -> tuple[urllib3.HTTPConnectionPool, str]:
-        """The connection pool of the URL's origin, and the path to request there."""
-        routes = self._routes
-        if routes is None:
-            routes = self._routes = {}
-        found = routes.get(url)
-        if found is None:
-            parsed = urllib3.util.parse_url(url)
-            found = (
-                self.pool.connection_from_host(parsed.host, parsed.port, parsed.scheme),
-                parsed.request_uri,
-            )
-            if len(routes) < self.ROUTES_KEPT:
-                routes[url] = found
-        return found
+    def connections(self) -> Connections:
+        if self._connections is None:
+            self._connections = Connections(self.config.connect_timeout, self.config.read_timeout)
+        return self._connections
 
     def http(
         self,
@@ -297,26 +275,13 @@ class HttpSender:
             data = json.dumps(json_body).encode()
             headers.setdefault("Content-Type", "application/json")
         if basic_auth is not None:
-            headers.update(urllib3.util.make_headers(basic_auth=":".join(basic_auth)))
-        if self._timeout is None:
-            self._timeout = urllib3.Timeout(
-                connect=self.config.connect_timeout, read=self.config.read_timeout
-            )
+            token = base64.b64encode(":".join(basic_auth).encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
         try:
-            pool, path = self.route(url)
-            response = pool.urlopen(method, path, body=data, headers=headers,
-                                    timeout=self._timeout, retries=False, redirect=False,
-                                    assert_same_host=False, preload_content=True)  # fmt: skip
-        except urllib3.exceptions.TimeoutError as exc:
-            raise SendError(f"timed out: {exc}", permanent=False, code="timeout") from exc
-        except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ProtocolError) as exc:
-            raise SendError(
-                f"connection failed: {exc}", permanent=False, code="connection"
-            ) from exc
-        except urllib3.exceptions.HTTPError as exc:  # TLS verification, bad URL...
-            raise SendError(f"request failed: {exc}", permanent=True, code="request") from exc
-        # urllib3's header mapping is case-insensitive: no copy needed.
-        return HttpReply(response.status, response.reason or "", response.data, response.headers)
+            reply = self.connections.request(method, url, data, headers)
+        except TransportError as exc:
+            raise SendError(str(exc), permanent=exc.permanent, code=exc.code) from exc
+        return HttpReply(reply.status, reply.reason, reply.content, reply.headers)
 
     @staticmethod
     def http_failure(response: Any, message: str = "", code: str = "") -> SendError:
