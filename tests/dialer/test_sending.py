@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import collections
+import threading
+import time
+
 import pytest
 
+from contactcenter.redis_client import redis_client
 from dialer.claims import claim_batch
 from dialer.counters import counts
 from dialer.dncr import add_dncr
-from dialer.models import SpoolRow
-from dialer.sending import BACKOFF_SECONDS, MAX_ATTEMPTS, process_batch
+from dialer.models import Dialer, SpoolRow
+from dialer.sending import BACKOFF_SECONDS, MAX_ATTEMPTS, process_batch, send_for
 from dialer.states import SpoolState as S
 from tests.dialer.factories import dialer_for, gateway, spool
 from tests.fakeprovider import Behaviour, FakeProviderServer, Reply
@@ -199,3 +204,55 @@ def test_spool_state_machine():
     assert can_change(S.TO_PROCESS, S.SENDING) and can_change(S.SENDING, S.TO_PROCESS)
     assert not can_change(S.SENT, S.TO_PROCESS) and not can_change(S.TO_PROCESS, S.SENT)
     assert (S.NONE, S.TO_PROCESS, S.BLOCKED) == (0, 1, 3)  # the manual's codes
+
+
+# ----------------------------------------------------------------------------------- pipeline
+def table_counts(campaign):
+    found = collections.Counter(
+        SpoolRow.objects.filter(campaign=campaign).values_list("state", flat=True)
+    )
+    return {state: found.get(state, 0) for state in S.values}
+
+
+def test_the_pipelined_loop_sends_every_row_once_in_order(server, dialer):
+    spool(dialer.campaign, [(f"+5989902{i:04d}", f"m{i}", 0) for i in range(230)])
+    Dialer.objects.filter(pk=dialer.pk).update(running=True)
+    while send_for(dialer.pk, 30):
+        pass
+    assert sent_to(server) == [f"+5989902{i:04d}" for i in range(230)]
+    assert table_counts(dialer.campaign)[S.SENT] == 230
+    assert counts(dialer.campaign_id) == table_counts(dialer.campaign)
+    assert not SpoolRow.objects.exclude(claim="").exists()
+    assert not list(redis_client().scan_iter("cc:dialer:heartbeat:*"))
+    assert not list(redis_client().scan_iter("cc:dialer:journal:*"))
+
+
+def test_a_batch_claimed_ahead_goes_back_when_the_dialer_stops(server, dialer):
+    server.always(Behaviour(delay=0.1))  # a batch of 50 takes about 0.7 s
+    spool(dialer.campaign, [(f"+5989903{i:04d}", "hi", 0) for i in range(300)])
+    Dialer.objects.filter(pk=dialer.pk).update(running=True)
+    loop = threading.Thread(target=send_for, args=(dialer.pk, 30))
+    loop.start()
+    deadline = time.monotonic() + 10
+    while not server.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    Dialer.objects.filter(pk=dialer.pk).update(running=False)
+    loop.join(30)
+    assert not loop.is_alive()
+    sent = sent_to(server)
+    assert 0 < len(sent) == len(set(sent)) < 300
+    found = table_counts(dialer.campaign)
+    assert found[S.SENT] == len(sent) and found[S.TO_PROCESS] == 300 - len(sent)
+    assert found[S.SENDING] == 0 and counts(dialer.campaign_id) == found
+    waiting = SpoolRow.objects.filter(state=S.TO_PROCESS)
+    assert not waiting.exclude(claim="").exists() and not waiting.exclude(attempts=0).exists()
+
+
+def test_a_slow_provider_gets_concurrent_sends(server, dialer, settings):
+    settings.DIALER_SEND_CONCURRENCY = 8
+    server.always(Behaviour(delay=0.05))
+    spool(dialer.campaign, [(f"+5989904{i:04d}", "hi", 0) for i in range(24)])
+    started = time.monotonic()
+    assert process_batch(dialer) == 24
+    assert time.monotonic() - started < 24 * 0.05 / 2  # one at a time would take 1.2 s
+    assert len(set(sent_to(server))) == 24
