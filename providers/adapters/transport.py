@@ -21,6 +21,7 @@ URL or a TLS verification failure is permanent.
 from __future__ import annotations
 
 import http.client
+import re
 import select
 import ssl
 import threading
@@ -34,6 +35,7 @@ KEEP_PER_ORIGIN = 4
 # What may stay as it is in a path and query (RFC 3986 reserved and unreserved, and "%" so
 # that values already escaped are not escaped twice).
 _URL_SAFE = "/?#[]@!$&'()*+,;=:%-._~"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 class TransportError(Exception):
@@ -56,7 +58,7 @@ class Route:
 
 @lru_cache(maxsize=256)
 def route_of(url: str) -> Route:
-    """Where ``url`` goes. Raises SendError (permanent) for a URL that cannot be requested."""
+    """Where ``url`` goes; TransportError (permanent) for a URL that cannot be requested."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -68,11 +70,16 @@ def route_of(url: str) -> Route:
         raise TransportError(
             f"request failed: not an http(s) URL: {url[:200]}", permanent=True, code="request"
         )
-    target = quote(parts.path or "/", safe=_URL_SAFE)
+    target = encode(parts.path or "/")
     if parts.query:
-        target += "?" + quote(parts.query, safe=_URL_SAFE)
+        target += "?" + encode(parts.query)
     default = 443 if parts.scheme == "https" else 80
-    return Route(parts.scheme, parts.hostname, port or default, target)
+    return Route(parts.scheme, parts.hostname, default if port is None else port, target)
+
+
+def encode(part: str) -> str:
+    """Percent-encode what a URL may not carry; escapes already there stay, a lone % is one."""
+    return quote(_LONE_PERCENT.sub("%25", part), safe=_URL_SAFE)
 
 
 @lru_cache(maxsize=1)
@@ -99,9 +106,11 @@ class Connections:
 
     def request(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Reply:
         route = route_of(url)
-        connection = self._take(route)
-        headers.setdefault("User-Agent", USER_AGENT)
+        if not any(name.lower() == "user-agent" for name in headers):
+            headers["User-Agent"] = USER_AGENT
+        connection = None
         try:
+            connection = self._take(route)
             if connection.sock is None:
                 connection.connect()
                 connection.sock.settimeout(self.read_timeout)
@@ -109,13 +118,14 @@ class Connections:
             response = connection.getresponse()
             content = response.read()
         except TimeoutError as exc:
-            connection.close()
+            close(connection)
             raise TransportError(f"timed out: {exc}", permanent=False, code="timeout") from exc
-        except (ssl.SSLCertVerificationError, ValueError) as exc:  # untrusted, bad header...
-            connection.close()
+        except (ssl.SSLCertVerificationError, http.client.InvalidURL, ValueError) as exc:
+            # untrusted certificate, a host name http.client refuses, a bad header value...
+            close(connection)
             raise TransportError(f"request failed: {exc}", permanent=True, code="request") from exc
         except (OSError, http.client.HTTPException) as exc:
-            connection.close()
+            close(connection)
             raise TransportError(
                 f"connection failed: {exc!r}", permanent=False, code="connection"
             ) from exc
@@ -155,15 +165,20 @@ class Connections:
             connection.close()
 
 
+def close(connection: http.client.HTTPConnection | None) -> None:
+    if connection is not None:
+        connection.close()
+
+
 def closed_by_peer(connection: http.client.HTTPConnection) -> bool:
     """An idle kept-alive connection is readable only when the server closed it (or sent
     something unasked): either way it cannot carry a request."""
     sock = connection.sock
     if sock is None:
         return False
-    poller = select.poll()
-    poller.register(sock, select.POLLIN)
     try:
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
         return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
