@@ -55,7 +55,7 @@ _CLAIM_PG = (
 counted AS (
     INSERT INTO dialer_spoolcount (campaign_id, state, count)
     SELECT %s, d.state, d.sign * (SELECT count(*) FROM taken)
-    FROM (VALUES (1, -1), (6, 1)) AS d(state, sign)
+    FROM (VALUES (%s, -1), (%s, 1)) AS d(state, sign)
     WHERE EXISTS (SELECT 1 FROM taken) ORDER BY d.state
     ON CONFLICT (campaign_id, state) DO UPDATE SET count = dialer_spoolcount.count + excluded.count
 )
@@ -71,7 +71,7 @@ def claim_batch(campaign_id: int, token: str, limit: int) -> list[Claimed]:
     take = [S.SENDING, token, now, campaign_id, S.TO_PROCESS, now, limit]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_CLAIM_PG, [*take, campaign_id])
+            cursor.execute(_CLAIM_PG, [*take, campaign_id, S.TO_PROCESS, S.SENDING])
             rows = cursor.fetchall()
         if rows:
             announce(campaign_id)

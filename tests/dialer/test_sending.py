@@ -214,7 +214,8 @@ def table_counts(campaign):
     return {state: found.get(state, 0) for state in S.values}
 
 
-def test_the_pipelined_loop_sends_every_row_once_in_order(server, dialer):
+def test_the_pipelined_loop_sends_every_row_once_in_order(server, dialer, settings):
+    settings.DIALER_SEND_CONCURRENCY = 1  # one at a time: the provider sees the exact order
     spool(dialer.campaign, [(f"+5989902{i:04d}", f"m{i}", 0) for i in range(230)])
     Dialer.objects.filter(pk=dialer.pk).update(running=True)
     while send_for(dialer.pk, 30):

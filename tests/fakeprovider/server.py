@@ -135,6 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog (5) drops connections a concurrent sender opens at once;
+    # the client then waits a whole SYN retransmission (1 s).
+    request_queue_size = 128
     fake: FakeProviderServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
