@@ -55,7 +55,9 @@ class PrivateRedis:
             "--dir", str(self.socket_path.parent),
             "--loglevel", "warning",
         ]  # fmt: skip
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+        # Own session: a terminal's Ctrl-C reaches the process that owns this Redis, which stops
+        # it last (workers shutting down still reach the broker).
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout
         client = redis.Redis(unix_socket_path=str(self.socket_path), socket_connect_timeout=0.5)
         while True:
