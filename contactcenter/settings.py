@@ -134,6 +134,8 @@ DIALER_PARALLEL_BATCHES = int(os.environ.get("DIALER_PARALLEL_BATCHES", "4"))
 DIALER_TASK_SECONDS = float(os.environ.get("DIALER_TASK_SECONDS", "20"))
 # Sends in flight at once inside one batch (provider latency, not CPU, bounds a sequential loop).
 DIALER_SEND_CONCURRENCY = int(os.environ.get("DIALER_SEND_CONCURRENCY", "8"))
+# A customer's reply reaches the campaign whose dialer wrote to them within this many days.
+DIALER_REPLY_DAYS = int(os.environ.get("DIALER_REPLY_DAYS", "7"))
 # Seconds beyond the slowest possible send before a silent worker's batch is settled by others.
 DIALER_HEARTBEAT_MARGIN = int(os.environ.get("DIALER_HEARTBEAT_MARGIN", "30"))
 # Characters refused in CSV text fields (configurable).

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from dialer.counters import adjust, publish_counts
 from dialer.journal import Outcome
+from dialer.numbers import normalise
 from dialer.states import SpoolState
 
 S = SpoolState
@@ -93,7 +94,7 @@ _GIVE_BACK_PG = """
 WITH v AS (
     SELECT * FROM json_to_recordset(%s::json) AS v(
         id bigint, state smallint, provider_message_id text, error text, attempts smallint,
-        segments smallint, port smallint, retry_in double precision)
+        segments smallint, port smallint, retry_in double precision, number text)
 ),
 written AS (
     UPDATE sms_spool AS s SET
@@ -101,6 +102,7 @@ written AS (
         attempts = v.attempts, segments = v.segments, port = v.port,
         next_attempt_at = %s::timestamptz + v.retry_in * interval '1 second',
         sent_at = CASE WHEN v.state = %s THEN %s::timestamptz ELSE s.sent_at END,
+        number = COALESCE(NULLIF(v.number, ''), s.number),
         updated_at = %s, claim = '', fate_unknown = false
     FROM v WHERE s.id = v.id AND s.claim = %s AND s.state = %s
     RETURNING v.state
@@ -119,14 +121,19 @@ SELECT count(*) FROM written
 _UPDATE_ROW = """
 UPDATE sms_spool SET state = %s, provider_message_id = %s, error = %s, attempts = %s,
     segments = %s, port = %s, next_attempt_at = %s, sent_at = COALESCE(%s, sent_at),
-    updated_at = %s, claim = '', fate_unknown = false
+    number = COALESCE(NULLIF(%s, ''), number), updated_at = %s, claim = '', fate_unknown = false
 WHERE id = %s
 """
 
 
-def outcome_record(row: Claimed, outcome: Outcome | None) -> dict[str, Any]:
-    """What is written for ``row`` (no outcome: back to TO_PROCESS, never sent)."""
+def outcome_record(row: Claimed, outcome: Outcome | None, number: str | None) -> dict[str, Any]:
+    """What is written for ``row`` (no outcome: back to TO_PROCESS, never sent). A sent row
+    keeps its destination normalised (``number``, computed here when not given)."""
     outcome = outcome or Outcome(S.TO_PROCESS, attempts=row.attempts)
+    if outcome.state != S.SENT:
+        number = ""
+    elif number is None:
+        number = normalise(row.destination)
     return {
         "id": row.id,
         "state": outcome.state,
@@ -136,12 +143,19 @@ def outcome_record(row: Claimed, outcome: Outcome | None) -> dict[str, Any]:
         "segments": outcome.segments,
         "port": outcome.port,
         "retry_in": outcome.retry_in,
+        "number": number,
     }
 
 
-def finish(campaign_id: int, token: str, rows: list[Claimed], outcomes: dict[int, Outcome]) -> int:
+def finish(
+    campaign_id: int,
+    token: str,
+    rows: list[Claimed],
+    outcomes: dict[int, Outcome],
+    numbers: dict[int, str] | None = None,
+) -> int:
     """Write a batch's outcomes; rows without one go back to TO_PROCESS. Returns how many rows
-    were written.
+    were written. ``numbers``: the rows' destinations normalised, when already known.
 
     Only rows still held by ``token`` are written (recovery may have settled the batch of a
     worker presumed dead), and the counters move by exactly what was written.
@@ -149,7 +163,8 @@ def finish(campaign_id: int, token: str, rows: list[Claimed], outcomes: dict[int
     if not rows:
         return 0
     now = timezone.now()
-    records = [outcome_record(row, outcomes.get(row.id)) for row in rows]
+    numbers = numbers or {}
+    records = [outcome_record(row, outcomes.get(row.id), numbers.get(row.id)) for row in rows]
     if connection.vendor != "postgresql":
         return _finish_portable(campaign_id, token, records, now)
     with connection.cursor() as cursor:
@@ -184,6 +199,7 @@ def _finish_portable(
                     r["port"],
                     now + timedelta(seconds=r["retry_in"]) if r["retry_in"] else None,
                     now if r["state"] == S.SENT else None,
+                    r["number"],
                     now,
                     r["id"],
                 ]

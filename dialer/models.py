@@ -70,6 +70,9 @@ class SpoolRow(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The destination normalised (dialer.numbers), written when the row is sent: a customer's
+    # reply is matched on it to reach this row's campaign (campaigns.routing).
+    number = models.CharField(max_length=40, blank=True, default="", db_default="")
     delivery_status = models.CharField(
         max_length=15, choices=DeliveryStatus.choices, default=DeliveryStatus.UNKNOWN
     )
@@ -102,6 +105,11 @@ class SpoolRow(models.Model):
                 name="spool_provider_id",
             ),
             models.Index(fields=["destination"], name="spool_destination"),
+            models.Index(
+                fields=["number", "sent_at"],
+                condition=Q(state=SpoolState.SENT) & ~Q(number=""),
+                name="spool_reply",
+            ),
             models.Index(fields=["created_at"], name="spool_created"),
         ]
 

@@ -227,6 +227,7 @@ class Batch:
     rows: list[Claimed]
     to_send: list[Claimed] = field(default_factory=list)
     outcomes: dict[int, Outcome] = field(default_factory=dict)
+    numbers: dict[int, str] = field(default_factory=dict)  # destinations normalised
     halted: bool = False  # the provider kept failing, or the heartbeat was lost
 
 
@@ -243,10 +244,13 @@ def prepare_batch(dialer: Dialer) -> Batch | None:
     batch = Batch(dialer, token, book, rows)
     provider = dialer.provider
     pattern = re.compile(provider.number_regexp) if provider.number_regexp else None
-    numbers = {r.id: normalise(r.destination) for r in rows} if dialer.check_dncr else {}
-    blocked = blocked_numbers(dialer.campaign_id, numbers.values()) if numbers else set()
+    # Normalised once: for the DNCR, and kept on sent rows so replies find their campaign.
+    batch.numbers = {r.id: normalise(r.destination) for r in rows}
+    blocked = (
+        blocked_numbers(dialer.campaign_id, batch.numbers.values()) if dialer.check_dncr else set()
+    )
     for row in rows:
-        decided = decide(dialer, row, blocked, pattern, numbers.get(row.id, ""))
+        decided = decide(dialer, row, blocked, pattern, batch.numbers[row.id])
         if decided is None:
             batch.to_send.append(row)
         else:
@@ -295,7 +299,7 @@ def send_batch(batch: Batch, mode: SendMode) -> None:
 
 def finish_batch(batch: Batch) -> None:
     """Write the outcomes (rows without one go back to the queue) and drop the journal."""
-    finish(batch.dialer.campaign_id, batch.token, batch.rows, batch.outcomes)
+    finish(batch.dialer.campaign_id, batch.token, batch.rows, batch.outcomes, batch.numbers)
     batch.journal.close()
 
 

@@ -1,0 +1,78 @@
+"""Replies to dialer messages reach the dialer's campaign: sent rows keep their number
+normalised, and routing matches a customer's reply on it (same provider, recent enough)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from campaigns.routing import route_inbound
+from dialer.models import SpoolRow
+from dialer.sending import process_batch
+from dialer.states import SpoolState as S
+from providers.models import InboundMessage
+from tests.campaigns.factories import make_campaign
+from tests.dialer.factories import dialer_for, gateway, spool
+from tests.fakeprovider import FakeProviderServer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def sent(supervisor):
+    """A dialer (campaign without a DID) that sent to a UY number written nationally."""
+    with FakeProviderServer() as server:
+        dialer = dialer_for(supervisor, gateway(server.url))
+        spool(dialer.campaign, [("098344484", "Your appointment is tomorrow", 0)])
+        assert process_batch(dialer) == 1
+    return dialer
+
+
+def reply(dialer, sender, *, provider=None, recipient="12345", when=None, key="r1"):
+    message = InboundMessage.objects.create(
+        provider=provider or dialer.provider,
+        provider_message_id=key,
+        sender=sender,
+        recipient=recipient,
+        text="yes",
+        received_at=when or timezone.now(),
+    )
+    state = route_inbound(message)
+    message.refresh_from_db()
+    return state, message.campaign_id
+
+
+def test_a_sent_row_keeps_its_number_normalised(sent):
+    row = SpoolRow.objects.get(campaign=sent.campaign)
+    assert (row.state, row.destination, row.number) == (S.SENT, "098344484", "+59898344484")
+
+
+@pytest.mark.parametrize("sender", ["+59898344484", "59898344484", "098344484"])
+def test_a_reply_reaches_the_dialer_campaign_however_the_provider_writes_the_number(sent, sender):
+    assert reply(sent, sender) == (InboundMessage.Routing.QUEUED, sent.campaign_id)
+
+
+def test_a_campaign_taking_the_did_comes_first(sent, supervisor):
+    other = make_campaign(supervisor, name="Inbound line", provider=sent.provider, did="12345")
+    assert reply(sent, "+59898344484") == (InboundMessage.Routing.QUEUED, other.pk)
+
+
+def test_a_stranger_an_old_reply_or_another_provider_stay_unrouted(sent):
+    unrouted = (InboundMessage.Routing.UNROUTED, None)
+    assert reply(sent, "+59899999999", key="a") == unrouted
+    weeks_later = timezone.now() + dt.timedelta(days=8)
+    assert reply(sent, "+59898344484", when=weeks_later, key="b") == unrouted
+    with FakeProviderServer() as server:
+        elsewhere = gateway(server.url, name="Other gateway")
+    assert reply(sent, "+59898344484", provider=elsewhere, key="c") == unrouted
+
+
+def test_rows_not_sent_keep_no_number(supervisor):
+    with FakeProviderServer() as server:
+        dialer = dialer_for(supervisor, gateway(server.url, number_regexp=r"^\+"))
+        spool(dialer.campaign, [("098344484", "hi", 0)])
+        process_batch(dialer)
+    row = SpoolRow.objects.get(campaign=dialer.campaign)
+    assert (row.state, row.number) == (S.OTHER, "")
