@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dialer.counters import adjust, publish_counts
+from dialer.counters import UPSERT_COUNTS, adjust, publish_counts
 from dialer.journal import Outcome
 from dialer.numbers import normalise
 from dialer.states import SpoolState
@@ -47,21 +47,17 @@ WHERE id IN (
     ORDER BY priority, position LIMIT %s {lock})
 RETURNING id, destination, message, attempts, priority, position
 """
-# Counter rows are locked in state order (TO_PROCESS before SENDING), here and when giving rows
-# back, so concurrent batches of one campaign never deadlock on them.
-_CLAIM_PG = (
-    "WITH taken AS ("  # noqa: S608  (constant SQL: the lock clause only)
-    + _TAKE.format(lock="FOR UPDATE SKIP LOCKED")
-    + """),
-counted AS (
-    INSERT INTO dialer_spoolcount (campaign_id, state, count)
-    SELECT %s, d.state, d.sign * (SELECT count(*) FROM taken)
-    FROM (VALUES (%s, -1), (%s, 1)) AS d(state, sign)
-    WHERE EXISTS (SELECT 1 FROM taken) ORDER BY d.state
-    ON CONFLICT (campaign_id, state) DO UPDATE SET count = dialer_spoolcount.count + excluded.count
+_COUNT_TAKEN = UPSERT_COUNTS.format(
+    rows="SELECT %s, d.state, d.sign * (SELECT count(*) FROM taken) "
+    "FROM (VALUES (%s, -1), (%s, 1)) AS d(state, sign) "
+    "WHERE EXISTS (SELECT 1 FROM taken) ORDER BY d.state"
 )
-SELECT * FROM taken
-"""
+_CLAIM_PG = (
+    "WITH taken AS ("  # noqa: S608  (constant SQL: the lock clause and the counters' upsert)
+    + _TAKE.format(lock="FOR UPDATE SKIP LOCKED")
+    + "),\ncounted AS ("
+    + _COUNT_TAKEN
+    + ")\nSELECT * FROM taken"
 )
 
 
@@ -90,7 +86,8 @@ def claim_batch(campaign_id: int, token: str, limit: int) -> list[Claimed]:
 
 # ----------------------------------------------------------------------------------- giving back
 # The outcomes travel as one JSON array (parsed by PostgreSQL), not as a parameter per value.
-_GIVE_BACK_PG = """
+_GIVE_BACK_PG = (
+    """
 WITH v AS (
     SELECT * FROM json_to_recordset(%s::json) AS v(
         id bigint, state smallint, provider_message_id text, error text, attempts smallint,
@@ -112,12 +109,14 @@ moves AS (
     UNION ALL SELECT %s, -count(*) FROM written
 ),
 counted AS (
-    INSERT INTO dialer_spoolcount (campaign_id, state, count)
-    SELECT %s, state, sum(n) FROM moves GROUP BY state HAVING sum(n) <> 0 ORDER BY state
-    ON CONFLICT (campaign_id, state) DO UPDATE SET count = dialer_spoolcount.count + excluded.count
-)
+"""  # noqa: S608  (constant SQL: the counters' upsert)
+    + UPSERT_COUNTS.format(
+        rows="SELECT %s, state, sum(n) FROM moves GROUP BY state HAVING sum(n) <> 0 ORDER BY state"
+    )
+    + """)
 SELECT count(*) FROM written
 """
+)
 _UPDATE_ROW = """
 UPDATE sms_spool SET state = %s, provider_message_id = %s, error = %s, attempts = %s,
     segments = %s, port = %s, next_attempt_at = %s, sent_at = COALESCE(%s, sent_at),

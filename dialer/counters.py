@@ -12,23 +12,25 @@ from contactcenter.events import publish_now
 from dialer.models import PositionCounter, SpoolCount
 from dialer.states import SpoolState
 
+# Adds ``rows`` (campaign_id, state, count) to the counters. Every writer gives its rows in
+# state order, so concurrent batches lock counter rows in the same order and cannot deadlock.
+UPSERT_COUNTS = (
+    "INSERT INTO dialer_spoolcount (campaign_id, state, count) {rows} "
+    "ON CONFLICT (campaign_id, state) DO UPDATE SET count = dialer_spoolcount.count + "
+    "excluded.count"
+)
+
 
 def adjust(deltas: Iterable[tuple[tuple[int, int], int]] | Counter) -> None:
     """Add each delta to its counter (creating it); call inside the transaction of the change."""
     items = [(c, s, n) for (c, s), n in dict(deltas).items() if n]
     if not items:
         return
-    table = SpoolCount._meta.db_table
+    rows = sorted(items)  # one statement for every (campaign, state), in a fixed order
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
     with connection.cursor() as cursor:
-        # One statement for every (campaign, state), rows in a fixed order so concurrent
-        # batches lock the counter rows in the same order and cannot deadlock.
-        rows = sorted(items)
-        values = ", ".join(["(%s, %s, %s)"] * len(rows))
         cursor.execute(
-            f"INSERT INTO {table} (campaign_id, state, count) VALUES {values} "  # noqa: S608
-            "ON CONFLICT (campaign_id, state) DO UPDATE "
-            f"SET count = {table}.count + excluded.count",
-            [v for row in rows for v in row],
+            UPSERT_COUNTS.format(rows=f"VALUES {values}"), [v for row in rows for v in row]
         )
     for campaign_id in {c for c, _s, _n in items}:
         transaction.on_commit(lambda c=campaign_id: publish_counts(c))

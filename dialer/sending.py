@@ -128,11 +128,11 @@ def next_port(dialer: Dialer, ports: list[int]) -> int:
 
 # ----------------------------------------------------------------------------------- sending
 def decide(
-    dialer: Dialer, row: Claimed, blocked: set[str], pattern: re.Pattern | None, number: str = ""
+    dialer: Dialer, row: Claimed, blocked: set[str], pattern: re.Pattern | None, number: str
 ) -> Outcome | None:
     """The outcome a row gets without being sent (DNCR, number format, encoding), or None.
     ``number`` is the destination normalised (for the DNCR)."""
-    if dialer.check_dncr and (number or normalise(row.destination)) in blocked:
+    if dialer.check_dncr and number in blocked:
         return Outcome(S.BLOCKED, error="on the do-not-contact list", attempts=row.attempts)
     if pattern is not None and not pattern.search(row.destination):
         return Outcome(

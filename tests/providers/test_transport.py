@@ -10,7 +10,6 @@ connections, and a raw socket server that plays answers no well-behaved server g
 
 from __future__ import annotations
 
-import datetime
 import http.client
 import json
 import socket
@@ -23,9 +22,6 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from providers.adapters import transport
 from providers.adapters.base import OutgoingSMS, ProviderConfig, SendError
@@ -69,31 +65,7 @@ def echoed(reply):
 
 def certificate_for(directory, name):
     """A self-signed certificate valid for the DNS name ``name`` only (not for 127.0.0.1)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = Path(directory) / "other.pem", Path(directory) / "other-key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
+    return make_certificate(Path(directory), name, (x509.DNSName(name),), prefix="other-")
 
 
 # ---------------------------------------------------------------- an echo server
