@@ -27,6 +27,12 @@ CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "Correct-Horse-42"
 
 
+# ---------------------------------------------------------------- speed
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests create users by the hundred; the production hasher costs ~0.3 s a password.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # ---------------------------------------------------------------- services the suite needs
 @pytest.fixture(scope="session", autouse=True)
 def redis_is_reachable() -> None:
