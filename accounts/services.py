@@ -1,9 +1,10 @@
-"""Account services: demo data for a first run."""
+"""Account services: demo data for a first run, passwords, sign-in lockouts."""
 
 from __future__ import annotations
 
 import secrets
 
+from axes.utils import reset as axes_reset
 from django.db import transaction
 
 from accounts.models import SecurityGroup, User
@@ -42,3 +43,9 @@ def create_demo_users() -> dict[str, str]:
             user.security_groups.add(group)
         created[username] = password
     return created
+
+
+def unlock_sign_in(*, username: str) -> int:
+    """Lift the sign-in lockout of ``username`` (its failed attempts are forgotten, from every
+    address). Returns how many attempt records were removed; 0 when it was not locked."""
+    return axes_reset(username=username)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "dialer",
     "monitoring",
     "recordings",
+    "axes",  # sign-in lockout after repeated failures (brute force)
 ]
 
 MIDDLEWARE = [
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a lockout into the "sign-in locked" page
 ]
 
 ROOT_URLCONF = "contactcenter.urls"
@@ -108,6 +111,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in lockout (django-axes), for the portal's and the Django admin's login forms alike: after
+# LOGIN_FAILURE_LIMIT failures for one username, or from one address, sign-in is refused for
+# LOGIN_LOCKOUT_MINUTES (a failure during the lockout restarts it). Admins unlock in the Django
+# admin ("Unlock sign-in" on users, or delete the access attempt). API tokens are not affected.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out credentials
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+# "username,ip_address": each counted on its own. Offices where every agent shares one public
+# address may prefer "username,username+ip_address" (a "+" combines parameters).
+AXES_LOCKOUT_PARAMETERS = [
+    item.split("+") if "+" in item else item
+    for item in (
+        part.strip()
+        for part in os.environ.get("LOGIN_LOCKOUT_BY", "username,ip_address").split(",")
+    )
+    if item
+]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+# A success must not wipe the failures counted for an address (an attacker with an account of
+# their own could otherwise reset the address counter between guesses).
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
