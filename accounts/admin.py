@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.forms import AdminPasswordResetForm
 from accounts.models import ApiToken, SecurityGroup, User
 from accounts.services import unlock_sign_in
 
@@ -17,6 +18,7 @@ class ContactCenterUserAdmin(UserAdmin):
     )
     list_display = ("username", "role", "first_name", "last_name", "is_active")
     list_filter = ("role", "is_active", "security_groups")
+    change_password_form = AdminPasswordResetForm
     actions = ["unlock_sign_in"]
 
     @admin.action(description=_("Unlock sign-in (forget failed attempts)"))

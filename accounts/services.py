@@ -7,7 +7,7 @@ import secrets
 from axes.utils import reset as axes_reset
 from django.db import transaction
 
-from accounts.models import SecurityGroup, User
+from accounts.models import ApiToken, SecurityGroup, User
 from accounts.roles import Role
 
 DEMO_USERS = [
@@ -49,3 +49,21 @@ def unlock_sign_in(*, username: str) -> int:
     """Lift the sign-in lockout of ``username`` (its failed attempts are forgotten, from every
     address). Returns how many attempt records were removed; 0 when it was not locked."""
     return axes_reset(username=username)
+
+
+@transaction.atomic
+def change_password(*, user: User, password: str | None, keep_api_tokens: bool = False) -> int:
+    """Set ``user``'s password (None: password sign-in disabled) and, unless ``keep_api_tokens``,
+    revoke every API token of theirs: whoever knew the old password may have made one.
+
+    The caller has validated the password. Returns how many tokens were revoked.
+    """
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    if keep_api_tokens:
+        return 0
+    revoked, _count = ApiToken.objects.filter(user=user).delete()
+    return revoked

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.forms import ApiTokenForm
+from accounts.forms import ApiTokenForm, OwnPasswordChangeForm
 from accounts.tokens import create_api_token, revoke_api_token
 
 
@@ -56,3 +58,22 @@ def me(request: Request) -> Response:
             "security_groups": list(user.security_groups.values_list("name", flat=True)),
         }
     )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = OwnPasswordChangeForm
+    template_name = "accounts/password_change.html"
+
+    def form_valid(self, form: OwnPasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        if form.revoked_tokens:
+            messages.info(
+                self.request,
+                ngettext(
+                    "%(count)d API token was revoked.",
+                    "%(count)d API tokens were revoked.",
+                    form.revoked_tokens,
+                )
+                % {"count": form.revoked_tokens},
+            )
+        return response
