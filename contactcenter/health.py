@@ -1,7 +1,9 @@
-"""Liveness of the parts the portal needs: database, broker (Redis) and at least one worker."""
+"""Liveness of the parts the portal needs: database (read and write), broker (Redis) and at least
+one worker."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -9,10 +11,16 @@ import redis
 from celery import Celery
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest
+from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.authentication import ApiTokenAuthentication
+from accounts.roles import Role
 from contactcenter.redis_urls import celery_url
 
 TIMEOUT_SECONDS = 1.5
+# How long the SQLite write probe waits for another writer before calling the database locked.
+WRITE_PROBE_SECONDS = 0.5
 
 
 @dataclass
@@ -29,6 +37,47 @@ def check_database() -> Check:
     except Exception as exc:  # any driver error means the database is not usable
         return Check(False, f"{type(exc).__name__}: {exc}")
     return Check(True, connection.vendor)
+
+
+def check_database_writable() -> Check:
+    """Can a write start now? Takes no row lock and changes nothing.
+
+    SQLite: a second connection asks for the write lock (``BEGIN IMMEDIATE``) and gives it back;
+    while another connection holds it (a big upload) writers queue up, so the portal is degraded.
+    PostgreSQL: a replica in recovery, or read-only transactions by default, cannot write.
+    """
+    try:
+        if connection.vendor == "sqlite":
+            return _sqlite_write_probe()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only')"
+                )
+                in_recovery, read_only = cursor.fetchone()
+            if in_recovery or read_only == "on":
+                return Check(False, "read-only (a replica in recovery, or read-only by default)")
+    except Exception as exc:  # any driver error means the database is not usable
+        return Check(False, f"{type(exc).__name__}: {exc}")
+    return Check(True, "writable")
+
+
+def _sqlite_write_probe() -> Check:
+    if connection.in_atomic_block:
+        # This connection's own transaction began IMMEDIATE: it holds the write lock already.
+        return Check(True, "writable (inside a write transaction)")
+    path = connection.settings_dict["NAME"]
+    probe = sqlite3.connect(
+        f"file:{path}?mode=rw", uri=True, timeout=WRITE_PROBE_SECONDS, isolation_level=None
+    )
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        return Check(False, f"not writable within {WRITE_PROBE_SECONDS} s: {exc}")
+    finally:
+        probe.close()
+    return Check(True, "writable")
 
 
 def check_broker() -> Check:
@@ -75,9 +124,28 @@ def check_worker() -> Check:
 
 
 def health() -> dict[str, Check]:
-    checks = {"database": check_database(), "broker": check_broker()}
+    checks = {"database": check_database()}
+    if checks["database"].ok:
+        checks["database_writable"] = check_database_writable()
+    else:
+        checks["database_writable"] = Check(False, "not checked: the database is unreachable")
+    checks["broker"] = check_broker()
     if checks["broker"].ok:
         checks["worker"] = check_worker()
     else:
         checks["worker"] = Check(False, "not checked: the broker is unreachable")
     return checks
+
+
+def may_see_health_details(request: HttpRequest) -> bool:
+    """Admins see the details, signed in or with an API token; a bad token is just anonymous."""
+    user = request.user
+    if not user.is_authenticated:
+        try:
+            found = ApiTokenAuthentication().authenticate(request)
+        except AuthenticationFailed:
+            found = None
+        if found is None:
+            return False
+        user = found[0]
+    return user.is_active and (user.role == Role.ADMIN or user.is_superuser)

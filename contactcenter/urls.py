@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts import views as account_views
 from campaigns.api import CampaignViewSet, ScheduleViewSet
 from contactcenter import views
+from contactcenter.apidocs import DocsView, SchemaView
 from dialer.api import DialerViewSet, DncrViewSet, SpoolViewSet
 from dialer.sendsms import SendSMS
 from providers.api import ProviderViewSet
@@ -70,7 +70,7 @@ urlpatterns = [
     re_path(
         r"^Integra/resources/SMS/SendSMS/(?P<legacy>.+)$", SendSMS.as_view(), name="sendsms_legacy"
     ),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/schema/", SchemaView.as_view(), name="api_schema"),
+    path("api/docs/", DocsView.as_view(url_name="api_schema"), name="api_docs"),
     path("django-admin/", admin.site.urls),
 ]
