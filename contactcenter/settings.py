@@ -24,6 +24,12 @@ def env_bool(name: str, default: bool) -> bool:
 
 _secrets = load_secrets(VAR_DIR)
 SECRET_KEY = _secrets["SECRET_KEY"]
+# Older SECRET_KEYs, still accepted for sessions, password-reset links and signed values while a
+# new SECRET_KEY takes over (comma-separated); remove them after SESSION_COOKIE_AGE has passed.
+SECRET_KEY_FALLBACKS = [
+    key.strip() for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
+]
+# One Fernet key, or several comma-separated, newest first (rotation: docs/security.md).
 FIELD_ENCRYPTION_KEY = _secrets["FIELD_ENCRYPTION_KEY"]
 
 DEBUG = env_bool("DEBUG", False)

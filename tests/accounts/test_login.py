@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 
+from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
@@ -62,3 +63,19 @@ def test_spanish_is_offered_and_used(client, supervisor):
     html = client.get(reverse("home")).content.decode()
     assert "Campañas" in html
     assert "Cerrar sesión" in html
+
+
+def test_sessions_survive_a_secret_key_rotation_with_the_old_key_as_fallback(
+    client, supervisor, settings
+):
+    settings.SECRET_KEY = "old-secret-key-" * 4
+    client.force_login(supervisor)
+    absent = Client()
+    absent.force_login(supervisor)
+    settings.SECRET_KEY = "new-secret-key-" * 4
+    settings.SECRET_KEY_FALLBACKS = ["old-secret-key-" * 4]
+    assert client.get(reverse("home")).status_code == 200  # the session moves to the new key
+    settings.SECRET_KEY_FALLBACKS = []
+    assert client.get(reverse("home")).status_code == 200
+    # A session not used while the fallback was there ends: its user signs in again.
+    assert absent.get(reverse("home")).status_code == 302
