@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.conf import settings
+from django.db import connection
 
 from accounts.roles import Role
 from accounts.tokens import create_api_token
@@ -107,3 +109,15 @@ def test_healthz_503_when_redis_stops_and_200_when_it_is_back(client, settings):
     finally:
         worker.stop()
         server.stop()
+
+
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="PostgreSQL settings"
+)
+def test_a_read_only_postgresql_is_reported_not_writable(client, admin):
+    client.force_login(admin)
+    with connection.cursor() as cursor:
+        cursor.execute("SET default_transaction_read_only = on")  # undone with the test's rollback
+    body = get_health(client)[1]
+    assert "database_writable" in body["failing"] and body["checks"]["database"]["ok"]
+    assert "read-only" in body["checks"]["database_writable"]["detail"]
