@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from accounts import views as account_views
@@ -36,6 +36,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -71,6 +72,10 @@ urlpatterns = [
         r"^Integra/resources/SMS/SendSMS/(?P<legacy>.+)$", SendSMS.as_view(), name="sendsms_legacy"
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("django-admin/", admin.site.urls),
 ]
+
+# Errors in the portal's layout (menu, a way back); Django uses these when DEBUG is off.
+handler403 = views.permission_denied
+handler404 = views.page_not_found
