@@ -8,12 +8,13 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from dialer.dncr import add_dncr
 from dialer.models import SpoolRow
 from dialer.services import queue_message
 from tests.campaigns.factories import make_campaign
 from tests.conftest import screenshot, sign_in
 from tests.dialer.factories import dialer_for, gateway, spool
-from tests.fakeprovider import Behaviour, FakeProviderServer
+from tests.fakeprovider import Behaviour, FakeProviderServer, Reply
 
 pytestmark = pytest.mark.browser
 
@@ -126,3 +127,51 @@ def test_counters_are_live_without_the_poll_and_delete_reports_n_deleted(
     expect(not_processed).to_have_text("0", timeout=1000)
     assert not SpoolRow.objects.filter(campaign=campaign).exists()
     screenshot(page, "monitor-deleted")
+
+
+def test_sent_counter_retry_errors_and_the_csv_example(
+    page, live_url, supervisor, celery_worker, fake_provider
+):
+    """Processed counts every finished row; Sent only those the provider accepted. A row refused
+    with a temporary error waits for its retry and shows why."""
+    campaign = make_campaign(supervisor, name="campsms", did="")
+    dialer_for(supervisor, gateway(fake_provider.url), campaign=campaign)
+    add_dncr(number="099000004", campaign_id=None)
+    # Three requests reach the provider: accepted, refused for good, refused for now (and again
+    # on every retry, so the row stays waiting while the test looks).
+    fake_provider.then(Behaviour(), Behaviour(reply=Reply(400, "invalid destination")))
+    fake_provider.always(Behaviour(reply=Reply(429, "too many requests, slow down")))
+    spool(campaign, [(f"09900000{i}", f"Hola {i}", 1) for i in (1, 2, 3, 4)])
+
+    sign_in(page, live_url, supervisor.username)
+    page.click("[data-testid=menu] a[data-section=dialer_monitor]")
+    page.wait_for_selector("#monitor[data-live=subscribed]")
+    page.click("[data-testid=start]")
+    expect(page.locator("[data-testid=processed]")).to_have_text("3", timeout=30_000)
+    expect(page.locator("[data-testid=sent]")).to_have_text("1", timeout=5_000)
+    expect(page.locator("[data-testid=blocked]")).to_have_text("1")
+    expect(page.locator("[data-testid=failed]")).to_have_text("1")
+    expect(page.locator("[data-testid=not-processed]")).to_have_text("1")
+    assert SpoolRow.objects.filter(campaign=campaign, state=2).count() == 1
+
+    page.reload()
+    retry = page.locator("[data-testid=retry-row]")
+    expect(retry).to_have_count(1)
+    expect(retry.locator(".last-error")).to_contain_text("429")
+    assert retry.locator("td").nth(1).inner_text() == "1"  # attempts
+    screenshot(page, "monitor-sent-and-retry")
+
+    # The CSV hint is an example data line, with a sample file to download.
+    example = page.locator("[data-testid=csv-example]")
+    expect(example).to_have_text("campsms;098344384;Hey World!;9999;")
+    expect(page.locator("[data-testid=priority-note]")).to_contain_text("lower number goes first")
+    with page.expect_download() as download:
+        page.click("[data-testid=csv-sample]")
+    sample = download.value.path().read_text()
+    assert sample.splitlines()[0] == "campsms;098344384;Hey World!;9999;"
+    # The sample is a valid upload: every line loads.
+    page.set_input_files("[data-testid=spool-file]", str(download.value.path()))
+    page.click("[data-testid=upload-spool]")
+    expect(page.locator("[data-testid=upload-result]")).to_contain_text(
+        f"{len(sample.splitlines())} rows loaded", timeout=30_000
+    )
