@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from dialer.dncr import add_dncr
 from tests.campaigns.factories import make_campaign, office_hours
-from tests.conftest import screenshot, sign_in
+from tests.conftest import PASSWORD, screenshot, sign_in
 from tests.dialer.factories import dialer_for, gateway
 
 pytestmark = pytest.mark.browser
@@ -186,3 +186,16 @@ def test_the_policy_blocks_inline_scripts_and_the_watch_sees_it(page, live_url, 
     page.wait_for_function("window.__cspViolations.length > 0")
     assert page.evaluate("window.__inline") is None
     assert any("script-src" in v for v in csp_watch.collect())
+
+
+def test_django_admin_works_under_the_policy(page, live_url, admin):
+    """The built-in admin stays usable with the CSP (the watch fails the test on a violation)."""
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    page.goto(f"{live_url}/django-admin/login/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    page.goto(f"{live_url}/django-admin/accounts/user/{admin.pk}/change/")
+    page.wait_for_selector("#user_form")
