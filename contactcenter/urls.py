@@ -36,6 +36,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -74,3 +75,7 @@ urlpatterns = [
     path("api/docs/", DocsView.as_view(url_name="api_schema"), name="api_docs"),
     path("django-admin/", admin.site.urls),
 ]
+
+# Errors in the portal's layout (menu, a way back); Django uses these when DEBUG is off.
+handler403 = views.permission_denied
+handler404 = views.page_not_found

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db import close_old_connections, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 
 from contactcenter.health import health, may_see_health_details
 
@@ -29,3 +31,32 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+def _error_page(request: HttpRequest, template: str, context: dict, status: int) -> HttpResponse:
+    # Under ASGI, Django renders error pages in a thread of its own (sync_to_async with
+    # thread_sensitive=False), where the request signals that close database connections never
+    # run: tidy that thread's connection like a request would, before and after.
+    tidy = not connection.in_atomic_block
+    if tidy:
+        close_old_connections()
+    response = render(request, template, context, status=status)
+    if tidy:
+        close_old_connections()
+    return response
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """403 in the portal's layout: the menu shows what the user may open instead."""
+    return _error_page(request, "403.html", {}, 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 in the portal's layout, with the menu and a way back."""
+    return _error_page(request, "404.html", {"path": request.path}, 404)
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links; send them to the SVG icon."""
+    return HttpResponseRedirect(staticfiles_storage.url("favicon.svg"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -11,6 +13,8 @@ from django.db import connection, transaction
 from contactcenter.events import publish_now
 from dialer.models import PositionCounter, SpoolCount
 from dialer.states import SpoolState
+
+logger = logging.getLogger(__name__)
 
 # Adds ``rows`` (campaign_id, state, count) to the counters. Every writer gives its rows in
 # state order, so concurrent batches lock counter rows in the same order and cannot deadlock.
@@ -42,28 +46,61 @@ def campaign_group(campaign_id: int) -> str:
 
 PUBLISH_EVERY = 0.2  # seconds
 _published_at: dict[int, float] = {}
+_trailing: set[int] = set()
+_trailing_lock = threading.Lock()
 
 
 def publish_counts(campaign_id: int) -> None:
     """Tell the monitors watching this campaign its new counters, at most every 200 ms per
-    campaign (monitors also poll every few seconds, so the last change always shows)."""
+    campaign. A change that falls inside the 200 ms is not dropped: one trailing publish per
+    process and campaign follows at the end of the window, so the last change always shows
+    live (the monitors' slow poll is only a safety net)."""
     from contactcenter.redis_client import redis_client
-    from dialer.selectors import counters_from
 
     now = time.monotonic()
-    if now - _published_at.get(campaign_id, -1.0) < PUBLISH_EVERY:
-        return  # this process published a moment ago: no round trip to Redis
+    wait = PUBLISH_EVERY - (now - _published_at.get(campaign_id, -PUBLISH_EVERY))
+    if wait > 0:
+        _publish_later(campaign_id, wait)  # this process published a moment ago
+        return
     _published_at[campaign_id] = now
     if not redis_client().set(
         f"cc:counts-published:{campaign_id}", 1, nx=True, px=int(PUBLISH_EVERY * 1000)
     ):
+        _publish_later(campaign_id, PUBLISH_EVERY)  # another process did
         return
+    _publish(campaign_id)
+
+
+def _publish(campaign_id: int) -> None:
+    from dialer.selectors import counters_from
 
     publish_now(
         campaign_group(campaign_id),
         "spool.counts",
         {"campaign": campaign_id, "counters": counters_from(counts(campaign_id))},
     )
+
+
+def _publish_later(campaign_id: int, wait: float) -> None:
+    with _trailing_lock:
+        if campaign_id in _trailing:
+            return  # one trailing publish is already due: it will read the newest counts
+        _trailing.add(campaign_id)
+    timer = threading.Timer(wait, _publish_trailing, args=(campaign_id,))
+    timer.daemon = True
+    timer.start()
+
+
+def _publish_trailing(campaign_id: int) -> None:
+    with _trailing_lock:
+        _trailing.discard(campaign_id)
+    _published_at[campaign_id] = time.monotonic()
+    try:
+        _publish(campaign_id)
+    except Exception:  # a screen hint must not break anything; the poll catches up
+        logger.exception("counters not published", extra={"campaign": campaign_id})
+    finally:
+        connection.close()  # this timer thread's own database connection
 
 
 def counts(campaign_id: int) -> dict[int, int]:

@@ -41,6 +41,17 @@ def monitor_status(campaign: Campaign) -> dict[str, Any]:
     }
 
 
+def retrying_rows(campaign: Campaign, limit: int = 100) -> list[SpoolRow]:
+    """Rows back in the queue after a temporary error, with that error, soonest retry first."""
+    return list(
+        SpoolRow.objects.filter(
+            campaign=campaign, state=S.TO_PROCESS, next_attempt_at__isnull=False
+        )
+        .exclude(error="")
+        .order_by("next_attempt_at", "position")[:limit]
+    )
+
+
 def unknown_rows(campaign: Campaign) -> list[SpoolRow]:
     return list(
         SpoolRow.objects.filter(campaign=campaign, state=S.SENDING, fate_unknown=True).order_by(

@@ -15,7 +15,7 @@ from campaigns.views import add_errors
 from dialer.dncr import add_dncr, dncr_entries_for
 from dialer.forms import DialerForm, DncrForm, SingleMessageForm
 from dialer.numbers import normalise
-from dialer.selectors import monitor_status, unknown_rows
+from dialer.selectors import monitor_status, retrying_rows, unknown_rows
 from dialer.services import (
     DIALER_FIELDS,
     dialer_for_user,
@@ -95,7 +95,11 @@ def monitor_page(request: HttpRequest) -> HttpResponse:
         "single": single,
     }
     if campaign is not None:
-        context.update(status=monitor_status(campaign), unknown=unknown_rows(campaign))
+        context.update(
+            status=monitor_status(campaign),
+            unknown=unknown_rows(campaign),
+            retrying=retrying_rows(campaign),
+        )
     return render(request, "dialer/monitor.html", context)
 
 

@@ -1,7 +1,23 @@
-// Portal behaviour shared by every page: language switcher, confirmations, and the live event
-// socket (events published by the web process or by a Celery worker arrive here).
+// Portal behaviour shared by every page: the phone menu, language switcher, confirmations, and
+// the live event socket (events published by the web process or by a Celery worker arrive here).
+//
+// Pages never depend on script order. A page that wants more than the user's own events (e.g. a
+// campaign's counters) pushes a request onto a queue that may exist before or after this file
+// runs:
+//     (window.ccQueue = window.ccQueue || []).push({subscribe: "campaign", id: 7});
+// This file drains what was queued before it ran and then replaces the queue with one whose push
+// subscribes at once. Subscriptions survive reconnects. Every event is re-dispatched on document
+// as a "cc:event" CustomEvent.
 (function () {
   "use strict";
+
+  var menuButton = document.getElementById("menu-toggle");
+  if (menuButton) {
+    menuButton.addEventListener("click", function () {
+      var open = document.body.classList.toggle("menu-open");
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
 
   document.querySelectorAll("select.autosubmit").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
@@ -10,6 +26,12 @@
   document.querySelectorAll("form.confirm").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+
+  document.querySelectorAll("[data-history-back]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (window.history.length > 1) { event.preventDefault(); window.history.back(); }
     });
   });
 
@@ -34,14 +56,16 @@
     }
   };
 
-  // Pages ask for more than the user's own events (e.g. a campaign's counters) with
-  // window.ccSubscribe({subscribe: "campaign", id: 7}); subscriptions survive reconnects.
   var subscriptions = [];
   var current = null;
-  window.ccSubscribe = function (request) {
+  function subscribe(request) {
     subscriptions.push(request);
     if (current && current.readyState === WebSocket.OPEN) { current.send(JSON.stringify(request)); }
-  };
+  }
+  var queued = window.ccQueue || [];
+  window.ccQueue = { push: subscribe };
+  window.ccSubscribe = subscribe;
+  Array.prototype.forEach.call(queued, subscribe);
 
   var delay = 1000;
   function connect() {

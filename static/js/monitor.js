@@ -23,20 +23,40 @@
 
   document.addEventListener("cc:event", function (event) {
     var e = event.detail;
+    var progress = document.getElementById("delete-progress");
+    if (e.kind === "subscribed" && e.payload.group === "campaign." + campaign) { monitor.dataset.live = "subscribed"; }
     if (e.kind === "spool.counts" && e.payload.campaign === campaign) { showCounters(e.payload.counters); }
     if (e.kind === "spool.deleting" && e.payload.campaign === campaign) {
-      document.getElementById("delete-progress").textContent = e.payload.deleted + " deleted…";
+      progress.textContent = monitor.dataset.textDeleting.replace("%(count)s", e.payload.deleted);
     }
     if (e.kind === "spool.deleted" && e.payload.campaign === campaign) {
-      document.getElementById("delete-progress").textContent = e.payload.deleted + " deleted.";
+      progress.textContent = monitor.dataset.textDeleted.replace("%(count)s", e.payload.deleted);
     }
   });
-  if (window.ccSubscribe) { window.ccSubscribe({ subscribe: "campaign", id: campaign }); }
+  // Queue-safe: works whether events.js has run yet or not.
+  (window.ccQueue = window.ccQueue || []).push({ subscribe: "campaign", id: campaign });
+  // A slow poll as a safety net (a missed event, a reconnect); the socket does the live part.
   window.setInterval(function () {
     fetch(monitor.dataset.statusUrl, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (status) { if (status) { showStatus(status); } });
-  }, 5000);
+      .then(function (status) { if (status) { showStatus(status); } })
+      .catch(function () { /* the next round tries again */ });
+  }, parseInt(monitor.dataset.pollMs, 10) || 5000);
+
+  // Delete without leaving the page, so the socket that reports "N deleted" stays open.
+  var deleteForm = document.getElementById("delete-unprocessed");
+  if (deleteForm) {
+    deleteForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!window.confirm(deleteForm.dataset.question)) { return; }
+      var progress = document.getElementById("delete-progress");
+      progress.textContent = monitor.dataset.textStarted;
+      fetch(deleteForm.action, { method: "POST", body: new FormData(deleteForm), credentials: "same-origin",
+                                 headers: { "X-CSRFToken": csrf } })
+        .then(function (r) { if (!r.ok) { progress.textContent = monitor.dataset.textFailed; } })
+        .catch(function () { progress.textContent = monitor.dataset.textFailed; });
+    });
+  }
 
   function watchUpload(id, bar, result) {
     fetch("/api/v1/spool/uploads/" + id, { credentials: "same-origin" })
@@ -45,11 +65,11 @@
         bar.hidden = false;
         bar.value = u.percent;
         if (u.state === "done") {
-          result.textContent = u.rows_loaded + " rows loaded from " + u.file_name + ".";
+          result.textContent = monitor.dataset.textLoaded.replace("%(count)s", u.rows_loaded).replace("%(file)s", u.file_name);
           result.className = "upload-result ok";
         } else if (u.state === "rejected" || u.state === "failed") {
           result.className = "upload-result error";
-          result.textContent = u.error_count + " error(s); nothing was stored. " + u.errors.slice(0, 50).join(" · ");
+          result.textContent = monitor.dataset.textRejected.replace("%(count)s", u.error_count) + " " + u.errors.slice(0, 50).join(" · ");
         } else {
           result.textContent = u.phase + " " + u.done + (u.total ? " / " + u.total : "");
           window.setTimeout(function () { watchUpload(id, bar, result); }, 300);

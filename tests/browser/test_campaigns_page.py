@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from accounts.roles import Role
 from accounts.tokens import create_api_token
 from campaigns.models import Campaign
-from tests.campaigns.factories import office_hours, provider
+from campaigns.services import save_campaign
+from tests.campaigns.factories import campaign_values, make_campaign, office_hours, provider
 from tests.conftest import make_user, screenshot, sign_in
+from tests.dialer.factories import gateway
 
 pytestmark = pytest.mark.browser
 
@@ -81,14 +86,10 @@ def test_supervisor_creates_a_campaign_and_adds_members(
     assert campaign.threshold_abandon == 300
 
     page.click("[data-testid=menu] a[data-section=members]")
-    page.select_option("[data-testid=member-campaigns]", label="Support UY")
-    page.select_option(
-        "[data-testid=member-agents]",
-        value=[
-            str(a.pk)
-            for a in campaign.security_group.users.filter(role="agent", username__in=["ana", "ben"])
-        ],
-    )
+    # Several agents are picked by ticking boxes: no Ctrl-click needed.
+    page.locator("[data-testid=member-campaigns]").get_by_label("Support UY").check()
+    for name in ("ana", "ben"):
+        page.locator("[data-testid=member-agents]").get_by_label(f"({name})").check()
     page.click("[data-testid=add-members]")
     page.wait_for_selector("text=2 member(s) added.")
     rows = page.locator("[data-testid=member-list] tbody tr").all_inner_texts()
@@ -106,3 +107,68 @@ def test_supervisor_creates_a_campaign_and_adds_members(
         f"{live_url}/api/v1/campaigns/{campaign.pk}/", headers={"Authorization": f"Token {key}"}
     )
     assert response.status == 404
+
+
+def test_plus_opens_the_schedule_form_when_no_schedule_exists(page, live_url, supervisor):
+    provider()
+    sign_in(page, live_url, supervisor.username)
+    page.click("[data-testid=menu] a[data-section=campaigns]")
+    expect(page.locator("[data-testid=available-schedules] option")).to_have_count(0)
+    expect(page.locator("[data-testid=no-schedules-yet]")).to_be_visible()
+    page.click("[data-testid=attach-schedule]")
+    expect(page.locator("[data-testid=schedule-form]")).to_be_visible()
+    expect(page).to_have_url(f"{live_url}/campaigns/schedules/")
+
+
+def titles(page) -> list[str]:
+    """The pre-set response titles a person sees (hidden rows left out)."""
+    return [i.input_value() for i in page.locator("[data-testid=preset-row]:visible input").all()]
+
+
+def test_preset_responses_can_be_removed(page, live_url, supervisor):
+    campaign = make_campaign(supervisor, name="Support UY")
+    save_campaign(
+        user=supervisor,
+        campaign=campaign,
+        values=campaign_values(supervisor, name="Support UY"),
+        presets=[{"title": "Greeting", "text": "Hello!"}, {"title": "Bye", "text": "Bye!"}],
+    )
+    sign_in(page, live_url, supervisor.username)
+    page.goto(f"{live_url}/campaigns/{campaign.pk}/")
+    rows = page.locator("[data-testid=preset-row]")
+    assert titles(page) == ["Greeting", "Bye", ""]
+    rows.nth(0).locator("[data-testid=remove-preset]").click()
+    expect(rows.nth(0)).to_be_hidden()
+    page.click("[data-testid=save]")
+    page.wait_for_selector("text=Campaign “Support UY” saved.")
+    assert list(campaign.preset_responses.values_list("title", flat=True)) == ["Bye"]
+    assert titles(page) == ["Bye", ""]
+
+
+def test_a_missing_schedule_is_a_warning_not_an_error(page, live_url, supervisor):
+    campaign = make_campaign(supervisor, name="Support UY")
+    sign_in(page, live_url, supervisor.username)
+    page.goto(f"{live_url}/campaigns/{campaign.pk}/")
+    warning = page.locator("[data-testid=no-schedule-warning]")
+    expect(warning).to_be_visible()
+    expect(warning).to_have_class(re.compile(r"\bwarning\b"))
+    expect(warning).not_to_have_class(re.compile(r"\berror\b"))
+    # It looks different from an error: amber, not the error red.
+    page.fill("[name=threshold_abandon]", "-3")
+    page.click("[data-testid=save]")
+    error = page.locator("[data-testid=error-threshold_abandon]")
+    expect(error).to_be_visible()
+    colour = "e => getComputedStyle(e).color"
+    assert page.locator("[data-testid=no-schedule-warning]").evaluate(colour) != error.evaluate(
+        colour
+    )
+    screenshot(page, "campaign-warning-and-error")
+
+
+def test_provider_list_shows_type_labels(page, live_url, admin):
+    gateway("http://127.0.0.1:9", name="Gateway")
+    provider("Twilio main")
+    sign_in(page, live_url, admin.username)
+    page.click("[data-testid=menu] a[data-section=providers]")
+    types = page.locator("[data-testid=provider-list] [data-testid=api-type]")
+    expect(types).to_have_text(["URL POST", "Twilio (SMS)"])
