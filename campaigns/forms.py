@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.selectors import groups_for
 from campaigns.models import WEEKDAYS, Campaign, Schedule
-from campaigns.selectors import agents_for, campaigns_for, groups_for, providers_for
+from campaigns.selectors import agents_for, campaigns_for, providers_for
 
 
 class CampaignForm(forms.ModelForm):

@@ -8,17 +8,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import SecurityGroup, User
+from accounts.models import User
 from accounts.roles import Role
 from campaigns.models import Campaign, Schedule
 from campaigns.schedules import HolidayHours, Hours, Rule, open_at
 from providers.models import Provider
-
-
-def groups_for(user: User) -> QuerySet[SecurityGroup]:
-    if user.role == Role.ADMIN:
-        return SecurityGroup.objects.all()
-    return user.security_groups.all()
 
 
 def campaigns_for(user: User) -> QuerySet[Campaign]:

@@ -11,6 +11,7 @@ from django.db.models import ProtectedError
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.selectors import groups_for
 from campaigns.models import (
     Campaign,
     CampaignMember,
@@ -21,7 +22,7 @@ from campaigns.models import (
     Strategy,
 )
 from campaigns.schedules import valid_time_zone
-from campaigns.selectors import agents_for, campaigns_for, groups_for, providers_for
+from campaigns.selectors import agents_for, campaigns_for, providers_for
 
 logger = logging.getLogger("contactcenter.campaigns")
 
