@@ -31,6 +31,24 @@ def campaign_for_user(*, user: User, pk: Any) -> Campaign:
     return campaign
 
 
+def schedules_for(user: User) -> QuerySet[Schedule]:
+    """Schedules of the user's security groups (all for admins; none for agents). A schedule
+    without a group is the admins' only."""
+    if user.role == Role.ADMIN:
+        return Schedule.objects.all()
+    if user.role != Role.SUPERVISOR:
+        return Schedule.objects.none()
+    return Schedule.objects.filter(security_group__in=user.security_groups.all())
+
+
+def schedule_for_user(*, user: User, pk: Any) -> Schedule:
+    """The schedule, or 404 when it does not exist or is outside the user's groups."""
+    schedule = schedules_for(user).filter(pk=pk).first()
+    if schedule is None:
+        raise Http404("No such schedule.")
+    return schedule
+
+
 def agents_for(user: User) -> QuerySet[User]:
     """Agents a user may make members: all for admins, those sharing a group for supervisors."""
     agents = User.objects.filter(role=Role.AGENT, is_active=True)
