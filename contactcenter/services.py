@@ -19,6 +19,7 @@ def model_update(
     fields: Iterable[str],
     data: Mapping[str, Any],
     extra_errors: Mapping[str, Any] | None = None,
+    clean_exclude: Iterable[str] = (),
 ) -> tuple[M, list[str]]:
     """Set those of ``fields`` that ``data`` holds, run ``full_clean()``, save; returns the
     instance and the names of the fields whose value changed (many-to-many ones included).
@@ -27,7 +28,8 @@ def model_update(
     only when something changed, and then only the changed columns (plus ``auto_now`` ones).
     ``extra_errors`` are the caller's own findings (access rules the model cannot know): they
     are reported with the model's in one ValidationError. On any error nothing is written and
-    the instance keeps its former values.
+    the instance keeps its former values. ``clean_exclude`` names fields (and so the
+    constraints on them) whose rule the caller enforces itself.
     """
     creating = instance._state.adding
     by_name = {f.name: f for f in instance._meta.get_fields()}
@@ -60,7 +62,7 @@ def model_update(
     if creating or plain or extra_errors:
         errors: dict[str, Any] = {}
         try:
-            instance.full_clean()
+            instance.full_clean(exclude=list(clean_exclude) or None)
         except ValidationError as exc:
             errors = dict(exc.message_dict)
         errors.update(extra_errors or {})

@@ -26,7 +26,7 @@ def schedules_join_their_users_groups(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_superusers_are_admins'),
+        ('accounts', '0001_initial'),
         ('campaigns', '0001_initial'),
         ('dialer', '0001_initial'),
         ('providers', '0002_inboundmessage_campaign_provider_security_groups_and_more'),
