@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.roles import Role
 from campaigns.models import Schedule
 from campaigns.selectors import campaigns_for, providers_for
 from dialer.models import Dialer
@@ -58,3 +59,6 @@ class DncrForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = campaigns_for(user)
+        if user.role != Role.ADMIN:  # entries for every campaign are the admins' (dialer.dncr)
+            self.fields["campaign"].required = True
+            self.fields["campaign"].empty_label = None
