@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SecurityGroup
 from campaigns.schedules import valid_time_zone
+from contactcenter.fields import NameField
 from providers.models import Provider
 
 WEEKDAYS = [
@@ -60,14 +61,10 @@ class Schedule(models.Model):
 
     EDITABLE = ("name", "security_group", "time_zone")
 
-    name = models.CharField(
+    name = NameField(
         _("name"),
-        max_length=100,
-        unique=True,
-        error_messages={
-            "unique": _("A schedule with this name exists already."),
-            "blank": _("Give the schedule a name."),
-        },
+        unique_message=_("A schedule with this name exists already."),
+        blank_message=_("Give the schedule a name."),
     )
     security_group = models.ForeignKey(
         SecurityGroup,
@@ -87,11 +84,6 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self) -> None:
-        self.name = (self.name or "").strip()
-        if not self.name:
-            raise ValidationError({"name": self._meta.get_field("name").error_messages["blank"]})
 
 
 class ScheduleRule(models.Model):
@@ -191,14 +183,10 @@ class Campaign(models.Model):
         "enabled",
     )
 
-    name = models.CharField(
+    name = NameField(
         _("name"),
-        max_length=100,
-        unique=True,
-        error_messages={
-            "unique": _("A campaign with this name exists already."),
-            "blank": _("Give the campaign a name."),
-        },
+        unique_message=_("A campaign with this name exists already."),
+        blank_message=_("Give the campaign a name."),
     )
     security_group = models.ForeignKey(
         SecurityGroup,
@@ -258,10 +246,7 @@ class Campaign(models.Model):
         return self.name
 
     def clean(self) -> None:
-        self.name = (self.name or "").strip()
         self.did = (self.did or "").strip()
-        if not self.name:
-            raise ValidationError({"name": self._meta.get_field("name").error_messages["blank"]})
         if self.did and self.provider_id is not None:
             clash = Campaign.objects.filter(provider_id=self.provider_id, did=self.did)
             if clash.exclude(pk=self.pk).exists():

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Role
@@ -46,7 +47,7 @@ def not_a_number_message(value: str) -> str:
     return _("“%(value)s” is not a phone number.") % {"value": value}
 
 
-GLOBAL_ADMINS_ONLY = _(
+GLOBAL_ADMINS_ONLY = gettext_lazy(
     "Only an admin can add or remove an entry for every campaign; choose one of your campaigns."
 )
 

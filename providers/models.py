@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.fields import EncryptedTextField
+from contactcenter.fields import EncryptedTextField, NameField
 from providers.delivery import DeliveryStatus
 from providers.encoding import Encoding
 
@@ -80,14 +80,10 @@ class Provider(models.Model):
         "security_groups",
     )
 
-    name = models.CharField(
+    name = NameField(
         _("name"),
-        max_length=100,
-        unique=True,
-        error_messages={
-            "unique": _("A provider with this name exists."),
-            "blank": _("Give the provider a name."),
-        },
+        unique_message=_("A provider with this name exists."),
+        blank_message=_("Give the provider a name."),
     )
     api_type = models.CharField(_("API type"), max_length=30, validators=[validate_api_type])
     endpoint = models.CharField(_("URL"), max_length=1000, blank=True)
@@ -151,9 +147,6 @@ class Provider(models.Model):
         """What the chosen type requires (per field), beyond each field's own validators."""
         from providers.configuration import type_errors
 
-        self.name = (self.name or "").strip()
-        if not self.name:
-            raise ValidationError({"name": self._meta.get_field("name").error_messages["blank"]})
         errors = type_errors(self)
         if errors:
             raise ValidationError(errors)

@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='schedulerule',
             name='weekdays',
-            field=models.JSONField(default=list, validators=[campaigns.models.validate_weekdays], verbose_name='weekdays'),
+            field=models.JSONField(default=list, error_messages={'blank': 'Choose at least one weekday (0 = Monday … 6 = Sunday).'}, validators=[campaigns.models.validate_weekdays], verbose_name='weekdays'),
         ),
         migrations.AlterConstraint(
             model_name='campaign',

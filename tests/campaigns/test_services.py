@@ -209,3 +209,16 @@ def test_a_schedule_in_use_cannot_be_deleted(supervisor):
     )
     with pytest.raises(ValidationError, match="attached to campaign “Sales”"):
         delete_schedule(user=supervisor, schedule=schedule)
+
+
+def test_a_did_clash_with_another_groups_campaign_does_not_name_it(
+    supervisor, other_supervisor, client
+):
+    """Issue 10.11: the supervisor learns the DID is taken, not by which campaign."""
+    make_campaign(other_supervisor, name="Plain", did="200")
+    with pytest.raises(ValidationError) as caught:
+        make_campaign(supervisor, name="Mine", did="200")
+    assert caught.value.message_dict["did"] == [
+        "DID “200” is already used by another campaign on this provider."
+    ]
+    assert "Plain" not in str(caught.value)
