@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from accounts.access import SectionPermission
 from accounts.roles import Section
 from campaigns.models import Campaign, Schedule
-from campaigns.selectors import campaign_for_user, campaigns_for
+from campaigns.selectors import campaign_for_user, campaigns_for, schedules_for
 from dialer.dncr import add_dncr, delete_dncr, dncr_entries_for
 from dialer.models import Dialer, DncrEntry, SpoolRow, SpoolUpload
 from dialer.selectors import monitor_status
@@ -60,6 +60,14 @@ class DialerSerializer(serializers.ModelSerializer):
         read_only_fields = ["running"]
         extra_kwargs = {"name": {"validators": []}, "campaign": {"validators": []}}
         validators = []
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        if "request" in self.context:  # only the schedules of the user's security groups
+            fields["schedules"].child_relation.queryset = schedules_for(
+                self.context["request"].user
+            )
+        return fields
 
     def _save(self, dialer: Dialer | None, data: dict[str, Any]) -> Dialer:
         schedules = data.pop("schedules", None)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import Role
 from campaigns.models import Schedule
-from campaigns.selectors import campaigns_for, providers_for
+from campaigns.selectors import campaigns_for, providers_for, schedules_for
 from dialer.models import Dialer
 
 
@@ -35,6 +35,7 @@ class DialerForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = campaigns_for(user)
         self.fields["provider"].queryset = providers_for(user)
+        self.fields["schedules"].queryset = schedules_for(user)
 
     def validate_unique(self) -> None:
         return  # the service checks names and one dialer per campaign

@@ -9,8 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import section_required
 from accounts.roles import Section
-from campaigns.models import Schedule
-from campaigns.selectors import campaign_for_user, campaigns_for
+from campaigns.selectors import campaign_for_user, campaigns_for, schedules_for
 from campaigns.views import add_errors
 from dialer.dncr import add_dncr, delete_dncr, dncr_entries_for, may_manage_global
 from dialer.forms import DialerForm, DncrForm, SingleMessageForm
@@ -53,7 +52,7 @@ def dialer_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "form": form,
             "dialer": dialer,
             "dialers": dialers_for(request.user).prefetch_related("schedules"),
-            "schedules": Schedule.objects.all(),
+            "schedules": schedules_for(request.user),
         },
     )
 

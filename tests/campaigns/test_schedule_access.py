@@ -160,3 +160,22 @@ def test_migration_gives_existing_schedules_the_group_of_their_users(
     assert Schedule.objects.get(pk=used.pk).security_group == group
     assert Schedule.objects.get(pk=by_dialer.pk).security_group == other_group
     assert Schedule.objects.get(pk=unused.pk).security_group is None  # admins only
+
+
+def test_dialer_forms_offer_only_the_users_schedules(client, supervisor, other_group):
+    mine = office_hours("Mine")
+    theirs = office_hours("Theirs", other_group)
+    campaign = make_campaign(supervisor)
+    body = {"name": "D", "campaign": campaign.pk, "provider": campaign.provider_id}
+    refused = api_call(
+        client, supervisor, "post", "/api/v1/dialers/", {**body, "schedules": [theirs.pk]}
+    )
+    assert refused.status_code == 400 and "schedules" in refused.json()
+    assert not Dialer.objects.exists()
+    made = api_call(
+        client, supervisor, "post", "/api/v1/dialers/", {**body, "schedules": [mine.pk]}
+    )
+    assert made.status_code == 201, made.json()
+    client.force_login(supervisor)
+    page = client.get("/dialers/").content.decode()
+    assert "Mine" in page and "Theirs" not in page
