@@ -52,8 +52,8 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
-        user = self.context["request"].user if "request" in self.context else None
-        if user is not None:
+        user = getattr(self.context.get("request"), "user", None)
+        if user is not None and user.is_authenticated:  # the schema is built without a user
             fields["schedules"].child_relation.queryset = schedules_for(user)
         return fields
 

@@ -63,10 +63,9 @@ class DialerSerializer(serializers.ModelSerializer):
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
-        if "request" in self.context:  # only the schedules of the user's security groups
-            fields["schedules"].child_relation.queryset = schedules_for(
-                self.context["request"].user
-            )
+        user = getattr(self.context.get("request"), "user", None)
+        if user is not None and user.is_authenticated:  # only the schedules of the user's groups
+            fields["schedules"].child_relation.queryset = schedules_for(user)
         return fields
 
     def _save(self, dialer: Dialer | None, data: dict[str, Any]) -> Dialer:
