@@ -10,11 +10,21 @@ from accounts.roles import Role
 from accounts.selectors import groups_for
 from campaigns.models import WEEKDAYS, Campaign, Holiday, Schedule, ScheduleRule
 from campaigns.selectors import agents_for, campaigns_for, providers_for, schedules_for
+from contactcenter.forms import ServiceCheckedForm
 
 
-class CampaignForm(forms.ModelForm):
-    """Fields, types and limits come from the model; its rules run once, in the service
-    (``full_clean``), so pages and API report the same messages."""
+class RowForm(ServiceCheckedForm):
+    """A row of a formset (schedule rules, holidays): every field optional here, so the service
+    can check filled rows and number its messages ("Rule 2: …")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+class CampaignForm(ServiceCheckedForm):
+    """Basic and advanced settings of a campaign."""
 
     schedules = forms.ModelMultipleChoiceField(
         queryset=Schedule.objects.none(),
@@ -44,12 +54,6 @@ class CampaignForm(forms.ModelForm):
             if chosen is not None:
                 self.initial.setdefault("provider", chosen.pk)
 
-    def validate_unique(self) -> None:
-        return  # the service runs the model's checks (unique name, DID per provider)
-
-    def _post_clean(self) -> None:
-        return  # the service runs full_clean() and reports every field
-
     def basic_fields(self) -> list:
         return [self[name] for name in self.BASIC]
 
@@ -67,17 +71,7 @@ class PresetForm(forms.Form):
 PresetFormSet = forms.formset_factory(PresetForm, extra=1, max_num=50)
 
 
-class _ServiceChecked(forms.ModelForm):
-    """A form that parses input only: the service runs the model's rules."""
-
-    def validate_unique(self) -> None:
-        return
-
-    def _post_clean(self) -> None:
-        return
-
-
-class ScheduleForm(_ServiceChecked):
+class ScheduleForm(ServiceCheckedForm):
     class Meta:
         model = Schedule
         fields = Schedule.EDITABLE
@@ -97,7 +91,7 @@ class ScheduleForm(_ServiceChecked):
             group.required = True
 
 
-class RuleForm(_ServiceChecked):
+class RuleForm(RowForm):
     weekdays = forms.TypedMultipleChoiceField(
         choices=WEEKDAYS,
         coerce=int,
@@ -115,13 +109,8 @@ class RuleForm(_ServiceChecked):
             "end": forms.TimeInput(attrs={"type": "time"}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.required = False  # rows are checked by the service, numbered
 
-
-class HolidayForm(_ServiceChecked):
+class HolidayForm(RowForm):
     class Meta:
         model = Holiday
         fields = ("date", "name", "start", "end")
@@ -130,11 +119,6 @@ class HolidayForm(_ServiceChecked):
             "start": forms.TimeInput(attrs={"type": "time"}),
             "end": forms.TimeInput(attrs={"type": "time"}),
         }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.required = False  # rows are checked by the service, numbered
 
 
 RuleFormSet = forms.formset_factory(RuleForm, extra=1, max_num=50)

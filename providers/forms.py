@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from contactcenter.forms import ServiceCheckedForm
 from providers.adapters import api_type_choices, registry
 from providers.adapters.base import FieldSpec
 from providers.models import Provider
@@ -41,7 +42,7 @@ def type_catalogue() -> dict[str, Any]:
     }
 
 
-class ProviderForm(forms.ModelForm):
+class ProviderForm(ServiceCheckedForm):
     """Fields, labels and help come from the model (plus the password and every type's
     settings); the model's rules run once, in the service, so pages and API word them alike."""
 
@@ -85,12 +86,6 @@ class ProviderForm(forms.ModelForm):
                 *[f"settings__{k}" for k, s in all_setting_specs().items() if s.secret],
             ):
                 self.fields[name].help_text = _("Stored; leave empty to keep it.")
-
-    def validate_unique(self) -> None:
-        return  # the service runs the model's checks
-
-    def _post_clean(self) -> None:
-        return  # the service runs full_clean() (with the stored secrets) and reports every field
 
     def values_and_secrets(self) -> tuple[dict[str, Any], dict[str, str]]:
         data = self.cleaned_data
