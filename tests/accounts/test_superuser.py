@@ -25,3 +25,17 @@ def test_a_user_made_superuser_later_becomes_admin(db):
     user.save()
     user.refresh_from_db()
     assert user.role == Role.ADMIN
+
+
+def test_migration_makes_existing_superusers_admins(db):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("accounts.migrations.0002_superusers_are_admins")
+    root = User.objects.create_user(username="old-root", password=PASSWORD)
+    User.objects.filter(pk=root.pk).update(is_superuser=True, role=Role.AGENT)  # as before
+    plain = User.objects.create_user(username="plain", password=PASSWORD)
+    migration.superusers_are_admins(apps, None)
+    assert User.objects.get(pk=root.pk).role == Role.ADMIN
+    assert User.objects.get(pk=plain.pk).role == Role.AGENT
