@@ -92,6 +92,11 @@ def save_campaign(
         data.setdefault("security_group", None)
         data.setdefault("provider", None)
     errors = _check_access(user, data)
+    if campaign is not None and "schedules" in data:
+        # Schedules an admin attached from outside the user's groups stay attached: the user
+        # neither sees nor detaches them.
+        hidden = campaign.schedules.exclude(pk__in=schedules_for(user).values("pk"))
+        data["schedules"] = [*data["schedules"], *hidden]
     if presets is not None:
         errors.update(_check_presets(presets))
     try:

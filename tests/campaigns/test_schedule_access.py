@@ -179,3 +179,16 @@ def test_dialer_forms_offer_only_the_users_schedules(client, supervisor, other_g
     client.force_login(supervisor)
     page = client.get("/dialers/").content.decode()
     assert "Mine" in page and "Theirs" not in page
+
+
+def test_a_schedule_an_admin_attached_from_another_group_survives_a_supervisors_save(
+    client, admin, supervisor, other_group
+):
+    mine = office_hours("Mine")
+    theirs = office_hours("Theirs", other_group)
+    campaign = make_campaign(supervisor)
+    save_campaign(user=admin, campaign=campaign, values={"schedules": [theirs]})
+    save_campaign(user=supervisor, campaign=campaign, values={"schedules": [mine]})
+    assert set(campaign.schedules.values_list("name", flat=True)) == {"Mine", "Theirs"}
+    save_campaign(user=supervisor, campaign=campaign, values={"schedules": []})
+    assert list(campaign.schedules.values_list("name", flat=True)) == ["Theirs"]
