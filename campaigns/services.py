@@ -27,10 +27,6 @@ from contactcenter.services import model_update
 
 logger = logging.getLogger("contactcenter.campaigns")
 
-# Kept for callers that list the plain (non many-to-many) fields.
-CAMPAIGN_FIELDS = tuple(f for f in Campaign.EDITABLE if f != "schedules")
-
-
 def _check_access(user: User, values: dict[str, Any]) -> dict[str, str]:
     """What only the service knows: which groups, providers and schedules the user may use."""
     errors: dict[str, str] = {}
