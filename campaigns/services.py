@@ -27,6 +27,7 @@ from contactcenter.services import model_update
 
 logger = logging.getLogger("contactcenter.campaigns")
 
+
 def _check_access(user: User, values: dict[str, Any]) -> dict[str, str]:
     """What only the service knows: which groups, providers and schedules the user may use."""
     errors: dict[str, str] = {}
