@@ -14,8 +14,9 @@ from rest_framework.response import Response
 from accounts.access import SectionPermission
 from accounts.models import User
 from accounts.roles import Section
+from accounts.selectors import groups_for
 from campaigns.models import Campaign, Holiday, PresetResponse, Schedule, ScheduleRule
-from campaigns.selectors import campaign_for_user, campaigns_for, schedules_for
+from campaigns.selectors import campaign_for_user, campaigns_for, providers_for, schedules_for
 from campaigns.services import (
     add_members,
     delete_campaign,
@@ -54,7 +55,10 @@ class CampaignSerializer(serializers.ModelSerializer):
         fields = super().get_fields()
         user = getattr(self.context.get("request"), "user", None)
         if user is not None and user.is_authenticated:  # the schema is built without a user
+            # Another group's object answers like one that does not exist.
             fields["schedules"].child_relation.queryset = schedules_for(user)
+            fields["security_group"].queryset = groups_for(user)
+            fields["provider"].queryset = providers_for(user)
         return fields
 
     def to_representation(self, campaign: Campaign) -> dict[str, Any]:

@@ -202,6 +202,13 @@ class DncrSerializer(serializers.ModelSerializer):
         queryset=Campaign.objects.all(), allow_null=True, required=False
     )
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        user = getattr(self.context.get("request"), "user", None)
+        if user is not None and user.is_authenticated:  # another group's: as if none existed
+            fields["campaign"].queryset = campaigns_for(user)
+        return fields
+
     class Meta:
         model = DncrEntry
         fields = ["id", "number", "campaign", "created_at"]

@@ -192,3 +192,28 @@ def test_a_schedule_an_admin_attached_from_another_group_survives_a_supervisors_
     assert set(campaign.schedules.values_list("name", flat=True)) == {"Mine", "Theirs"}
     save_campaign(user=supervisor, campaign=campaign, values={"schedules": []})
     assert list(campaign.schedules.values_list("name", flat=True)) == ["Theirs"]
+
+
+def test_another_groups_objects_answer_like_missing_ones_in_the_campaign_api(
+    client, supervisor, other_supervisor, other_group
+):
+    """Issue 10.11: ids of other groups' groups, providers and schedules are not confirmed."""
+    theirs = office_hours("Theirs", other_group)
+    restricted = provider("Collections line")
+    restricted.security_groups.set([other_group])
+    body = {k: getattr(v, "pk", v) for k, v in campaign_values(supervisor).items()}
+    for field, foreign in (
+        ("security_group", other_group.pk),
+        ("provider", restricted.pk),
+        ("schedules", [theirs.pk]),
+    ):
+        missing = [999999] if field == "schedules" else 999999
+        answers = [
+            api_call(client, supervisor, "post", "/api/v1/campaigns/", {**body, field: value})
+            for value in (foreign, missing)
+        ]
+        texts = [
+            str(a.json()[field]).replace(str(v if field != "schedules" else v[0]), "N")
+            for a, v in zip(answers, (foreign, missing), strict=True)
+        ]
+        assert [a.status_code for a in answers] == [400, 400] and texts[0] == texts[1], texts

@@ -107,3 +107,15 @@ def test_what_is_not_a_phone_number_is_refused_naming_the_field(call, client, ad
     page = client.post("/dialers/dncr/", {"number": number, "campaign": sales.pk})
     assert page.context["form"].errors["number"] == [message]
     assert not DncrEntry.objects.exists()
+
+
+def test_another_groups_campaign_answers_like_a_missing_one(call, supervisor, collections):
+    foreign = call(
+        supervisor, "post", "/api/v1/dncr/", {"number": "098344484", "campaign": collections.pk}
+    )
+    missing = call(supervisor, "post", "/api/v1/dncr/", {"number": "098344484", "campaign": 999999})
+    assert foreign.status_code == missing.status_code == 400
+    assert foreign.json()["campaign"][0].replace(str(collections.pk), "N") == missing.json()[
+        "campaign"
+    ][0].replace("999999", "N")
+    assert not DncrEntry.objects.exists()
