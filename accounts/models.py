@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,16 +21,35 @@ class SecurityGroup(models.Model):
         return self.name
 
 
+class ContactCenterUserManager(UserManager):
+    """``create_superuser`` (and ``manage.py createsuperuser``) makes an admin: a superuser
+    with the agent role would be refused every admin page."""
+
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        extra.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra)
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
     security_groups = models.ManyToManyField(
         SecurityGroup, blank=True, related_name="users", verbose_name=_("security groups")
     )
 
+    objects = ContactCenterUserManager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid")
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # One rule wherever a superuser comes from (command, admin site, shell): it is an admin.
+        if self.is_superuser:
+            self.role = Role.ADMIN
+        super().save(*args, **kwargs)
 
     def can_open(self, section: str) -> bool:
         return self.is_active and role_can_open(self.role, section)

@@ -12,12 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import SectionPermission
-from accounts.models import SecurityGroup, User
+from accounts.models import User
 from accounts.roles import Section
-from campaigns.models import Campaign, Schedule
-from campaigns.selectors import campaign_for_user, campaigns_for
+from accounts.selectors import groups_for
+from campaigns.models import Campaign, Holiday, PresetResponse, Schedule, ScheduleRule
+from campaigns.selectors import campaign_for_user, campaigns_for, providers_for, schedules_for
 from campaigns.services import (
-    CAMPAIGN_FIELDS,
     add_members,
     delete_campaign,
     delete_schedule,
@@ -26,35 +26,40 @@ from campaigns.services import (
     save_schedule,
 )
 from providers.api import drf_errors
-from providers.models import Provider
 
 
-class PresetSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=100, allow_blank=True)
-    text = serializers.CharField(max_length=1600, allow_blank=True, trim_whitespace=False)
+class PresetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PresetResponse
+        fields = ["title", "text"]
+        extra_kwargs = {
+            # Blank rows are the service's to word ("Pre-set response 2: give it a title.").
+            "title": {"allow_blank": True},
+            "text": {"allow_blank": True, "trim_whitespace": False},
+        }
 
 
 class CampaignSerializer(serializers.ModelSerializer):
-    security_group = serializers.PrimaryKeyRelatedField(queryset=SecurityGroup.objects.all())
-    provider = serializers.PrimaryKeyRelatedField(queryset=Provider.objects.all())
-    schedules = serializers.PrimaryKeyRelatedField(
-        queryset=Schedule.objects.all(), many=True, required=False
-    )
+    """Fields and limits derive from the model; its rules run in the service."""
+
     preset_responses = PresetSerializer(many=True, required=False)
-    # Ranges are the service's to check, so pages and API word them alike.
-    service_level = serializers.IntegerField(required=False)
-    threshold_service_level = serializers.IntegerField(required=False)
-    threshold_abandon = serializers.IntegerField(required=False)
-    threshold_chat_time = serializers.IntegerField(required=False)
-    threshold_acd = serializers.IntegerField(required=False)
-    max_interactions_per_agent = serializers.IntegerField(required=False)
-    strategy = serializers.CharField(required=False)
 
     class Meta:
         model = Campaign
-        fields = ["id", *CAMPAIGN_FIELDS, "schedules", "preset_responses"]
+        fields = ["id", *Campaign.EDITABLE, "preset_responses"]
+        # Uniqueness is the model's (full_clean in the service), worded the same everywhere.
         extra_kwargs = {"name": {"validators": []}}
         validators = []
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        user = getattr(self.context.get("request"), "user", None)
+        if user is not None and user.is_authenticated:  # the schema is built without a user
+            # Another group's object answers like one that does not exist.
+            fields["schedules"].child_relation.queryset = schedules_for(user)
+            fields["security_group"].queryset = groups_for(user)
+            fields["provider"].queryset = providers_for(user)
+        return fields
 
     def to_representation(self, campaign: Campaign) -> dict[str, Any]:
         data = super().to_representation(campaign)
@@ -64,14 +69,12 @@ class CampaignSerializer(serializers.ModelSerializer):
         return data
 
     def _save(self, campaign: Campaign | None, data: dict[str, Any]) -> Campaign:
-        schedules = data.pop("schedules", None)
         presets = data.pop("preset_responses", None)
         try:
             return save_campaign(
                 user=self.context["request"].user,
                 campaign=campaign,
                 values=data,
-                schedules=schedules,
                 presets=[dict(p) for p in presets] if presets is not None else None,
             )
         except DjangoValidationError as exc:
@@ -126,18 +129,24 @@ class CampaignViewSet(viewsets.ModelViewSet):
         )
 
 
-class RuleSerializer(serializers.Serializer):
+class RuleSerializer(serializers.ModelSerializer):
+    # Rows are checked by the service (numbered: "Rule 2: …"); here only types are parsed.
     weekdays = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
     start = serializers.TimeField(allow_null=True)
     end = serializers.TimeField(allow_null=True)
-    overnight = serializers.BooleanField(default=False)
+
+    class Meta:
+        model = ScheduleRule
+        fields = ["weekdays", "start", "end", "overnight"]
 
 
-class HolidaySerializer(serializers.Serializer):
-    date = serializers.DateField()
-    name = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
+class HolidaySerializer(serializers.ModelSerializer):
     start = serializers.TimeField(allow_null=True, required=False, default=None)
     end = serializers.TimeField(allow_null=True, required=False, default=None)
+
+    class Meta:
+        model = Holiday
+        fields = ["date", "name", "start", "end"]
 
 
 class ScheduleSerializer(serializers.ModelSerializer):
@@ -146,7 +155,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Schedule
-        fields = ["id", "name", "time_zone", "rules", "holidays"]
+        fields = ["id", *Schedule.EDITABLE, "rules", "holidays"]
         extra_kwargs = {"name": {"validators": []}}
 
     def _save(self, schedule: Schedule | None, data: dict[str, Any]) -> Schedule:
@@ -160,13 +169,16 @@ class ScheduleSerializer(serializers.ModelSerializer):
             )
             return list(current.values(*fields)) if schedule else []
 
+        group = {"security_group": data["security_group"]} if "security_group" in data else {}
         try:
             return save_schedule(
+                user=self.context["request"].user,
                 schedule=schedule,
                 name=data.get("name", schedule.name if schedule else ""),
                 time_zone=data.get("time_zone", schedule.time_zone if schedule else "UTC"),
                 rules=rows("rules", schedule.rules.all() if schedule else None),
                 holidays=rows("holidays", schedule.holidays.all() if schedule else None),
+                **group,
             )
         except DjangoValidationError as exc:
             raise drf_errors(exc) from exc
@@ -179,13 +191,17 @@ class ScheduleSerializer(serializers.ModelSerializer):
 
 
 class ScheduleViewSet(viewsets.ModelViewSet):
+    """Schedules of the user's security groups (admins: all); 404 for any other."""
+
     section = Section.CAMPAIGNS
     permission_classes = [SectionPermission]
     serializer_class = ScheduleSerializer
-    queryset = Schedule.objects.prefetch_related("rules", "holidays")
+
+    def get_queryset(self) -> QuerySet[Schedule]:
+        return schedules_for(self.request.user).prefetch_related("rules", "holidays")
 
     def perform_destroy(self, instance: Schedule) -> None:
         try:
-            delete_schedule(schedule=instance)
+            delete_schedule(user=self.request.user, schedule=instance)
         except DjangoValidationError as exc:
             raise drf_errors(exc) from exc

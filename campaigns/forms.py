@@ -6,15 +6,28 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from campaigns.models import WEEKDAYS, Campaign, Schedule
-from campaigns.selectors import agents_for, campaigns_for, groups_for, providers_for
+from accounts.roles import Role
+from accounts.selectors import groups_for
+from campaigns.models import WEEKDAYS, Campaign, Holiday, Schedule, ScheduleRule
+from campaigns.selectors import agents_for, campaigns_for, providers_for, schedules_for
+from contactcenter.forms import ServiceCheckedForm
 
 
-class CampaignForm(forms.ModelForm):
-    """Basic and advanced settings; the service does the checks that need the database."""
+class RowForm(ServiceCheckedForm):
+    """A row of a formset (schedule rules, holidays): every field optional here, so the service
+    can check filled rows and number its messages ("Rule 2: …")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+class CampaignForm(ServiceCheckedForm):
+    """Basic and advanced settings of a campaign."""
 
     schedules = forms.ModelMultipleChoiceField(
-        queryset=Schedule.objects.all(),
+        queryset=Schedule.objects.none(),
         required=False,
         label=_("Schedules"),
         widget=forms.SelectMultiple(attrs={"data-attached": "schedules"}),
@@ -22,22 +35,7 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = [
-            "name",
-            "security_group",
-            "service_level",
-            "did",
-            "provider",
-            "strategy",
-            "schedules",
-            "out_of_time_message",
-            "threshold_service_level",
-            "threshold_abandon",
-            "threshold_chat_time",
-            "threshold_acd",
-            "max_interactions_per_agent",
-            "enabled",
-        ]
+        fields = Campaign.EDITABLE
         widgets = {"out_of_time_message": forms.Textarea(attrs={"rows": 3})}
 
     BASIC = ("name", "security_group", "service_level", "did", "provider", "strategy", "schedules")
@@ -47,6 +45,7 @@ class CampaignForm(forms.ModelForm):
         groups, providers = groups_for(user), providers_for(user)
         self.fields["security_group"].queryset = groups
         self.fields["provider"].queryset = providers
+        self.fields["schedules"].queryset = schedules_for(user)
         if self.instance.pk is None:
             # Working defaults: the user's only group, the default (or only) provider.
             if groups.count() == 1:
@@ -54,25 +53,6 @@ class CampaignForm(forms.ModelForm):
             chosen = providers.filter(is_default=True).first() or providers.first()
             if chosen is not None:
                 self.initial.setdefault("provider", chosen.pk)
-        for name in (
-            "service_level",
-            "threshold_service_level",
-            "threshold_abandon",
-            "threshold_chat_time",
-            "threshold_acd",
-            "max_interactions_per_agent",
-        ):
-            # Let the service word the range errors the same way for pages and API.
-            self.fields[name] = forms.IntegerField(
-                label=self.fields[name].label, initial=self.fields[name].initial
-            )
-
-    def validate_unique(self) -> None:
-        return  # database-backed checks (unique name, DID per provider) are the service's
-
-    def _post_clean(self) -> None:
-        # Skip the model's full_clean: the service checks and reports every field.
-        return
 
     def basic_fields(self) -> list:
         return [self[name] for name in self.BASIC]
@@ -91,17 +71,27 @@ class PresetForm(forms.Form):
 PresetFormSet = forms.formset_factory(PresetForm, extra=1, max_num=50)
 
 
-class ScheduleForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    time_zone = forms.CharField(
-        label=_("Time zone"),
-        max_length=64,
-        initial="UTC",
-        help_text=_("e.g. America/Montevideo, Europe/Madrid"),
-    )
+class ScheduleForm(ServiceCheckedForm):
+    class Meta:
+        model = Schedule
+        fields = Schedule.EDITABLE
+        help_texts = {"time_zone": _("e.g. America/Montevideo, Europe/Madrid")}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        groups = groups_for(user)
+        group = self.fields["security_group"]
+        group.queryset = groups
+        if user.role == Role.ADMIN:
+            group.empty_label = _("None (admins only)")
+        elif groups.count() == 1:
+            if self.instance.pk is None:
+                self.initial.setdefault("security_group", groups.first().pk)
+        else:
+            group.required = True
 
 
-class RuleForm(forms.Form):
+class RuleForm(RowForm):
     weekdays = forms.TypedMultipleChoiceField(
         choices=WEEKDAYS,
         coerce=int,
@@ -109,26 +99,26 @@ class RuleForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label=_("Days"),
     )
-    start = forms.TimeField(
-        label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
-    )
-    end = forms.TimeField(
-        label=_("To"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
-    )
-    overnight = forms.BooleanField(label=_("Ends the next day"), required=False)
+
+    class Meta:
+        model = ScheduleRule
+        fields = ("weekdays", "start", "end", "overnight")
+        labels = {"start": _("From"), "end": _("To")}
+        widgets = {
+            "start": forms.TimeInput(attrs={"type": "time"}),
+            "end": forms.TimeInput(attrs={"type": "time"}),
+        }
 
 
-class HolidayForm(forms.Form):
-    date = forms.DateField(
-        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
-    start = forms.TimeField(
-        label=_("Opens"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
-    )
-    end = forms.TimeField(
-        label=_("Closes"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
-    )
+class HolidayForm(RowForm):
+    class Meta:
+        model = Holiday
+        fields = ("date", "name", "start", "end")
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "start": forms.TimeInput(attrs={"type": "time"}),
+            "end": forms.TimeInput(attrs={"type": "time"}),
+        }
 
 
 RuleFormSet = forms.formset_factory(RuleForm, extra=1, max_num=50)

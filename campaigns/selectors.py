@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import SecurityGroup, User
+from accounts.models import User
 from accounts.roles import Role
 from campaigns.models import Campaign, Schedule
 from campaigns.schedules import HolidayHours, Hours, Rule, open_at
 from providers.models import Provider
 
+M = TypeVar("M", Campaign, Schedule)
 
-def groups_for(user: User) -> QuerySet[SecurityGroup]:
+
+def _of_users_groups(user: User, model: type[M]) -> QuerySet[M]:
+    """Rows (with a ``security_group``) an admin sees all of, a supervisor those of their
+    groups, an agent none of."""
     if user.role == Role.ADMIN:
-        return SecurityGroup.objects.all()
-    return user.security_groups.all()
+        return model.objects.all()
+    if user.role != Role.SUPERVISOR:
+        return model.objects.none()
+    return model.objects.filter(security_group__in=user.security_groups.all())
 
 
 def campaigns_for(user: User) -> QuerySet[Campaign]:
-    if user.role == Role.ADMIN:
-        return Campaign.objects.all()
-    if user.role != Role.SUPERVISOR:
-        return Campaign.objects.none()
-    return Campaign.objects.filter(security_group__in=user.security_groups.all())
+    return _of_users_groups(user, Campaign)
 
 
 def campaign_for_user(*, user: User, pk: Any) -> Campaign:
@@ -35,6 +37,20 @@ def campaign_for_user(*, user: User, pk: Any) -> Campaign:
     if campaign is None:
         raise Http404("No such campaign.")
     return campaign
+
+
+def schedules_for(user: User) -> QuerySet[Schedule]:
+    """Schedules of the user's security groups (all for admins; none for agents). A schedule
+    without a group is the admins' only."""
+    return _of_users_groups(user, Schedule)
+
+
+def schedule_for_user(*, user: User, pk: Any) -> Schedule:
+    """The schedule, or 404 when it does not exist or is outside the user's groups."""
+    schedule = schedules_for(user).filter(pk=pk).first()
+    if schedule is None:
+        raise Http404("No such schedule.")
+    return schedule
 
 
 def agents_for(user: User) -> QuerySet[User]:

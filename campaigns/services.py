@@ -6,11 +6,14 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.selectors import groups_for
 from campaigns.models import (
     Campaign,
     CampaignMember,
@@ -18,95 +21,47 @@ from campaigns.models import (
     PresetResponse,
     Schedule,
     ScheduleRule,
-    Strategy,
 )
-from campaigns.schedules import valid_time_zone
-from campaigns.selectors import agents_for, campaigns_for, groups_for, providers_for
+from campaigns.selectors import agents_for, campaigns_for, providers_for, schedules_for
+from contactcenter.services import model_update
 
 logger = logging.getLogger("contactcenter.campaigns")
 
-CAMPAIGN_FIELDS = (
-    "name",
-    "security_group",
-    "service_level",
-    "did",
-    "provider",
-    "strategy",
-    "out_of_time_message",
-    "threshold_service_level",
-    "threshold_abandon",
-    "threshold_chat_time",
-    "threshold_acd",
-    "max_interactions_per_agent",
-    "enabled",
-)
-NON_NEGATIVE = (
-    "threshold_service_level",
-    "threshold_abandon",
-    "threshold_chat_time",
-    "threshold_acd",
-)
 
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def check_campaign(*, user: User, campaign: Campaign | None, values: dict[str, Any]) -> dict:
+def _check_access(user: User, values: dict[str, Any]) -> dict[str, str]:
+    """What only the service knows: which groups, providers and schedules the user may use."""
     errors: dict[str, str] = {}
-    name = (values.get("name") or "").strip()
-    if not name:
-        errors["name"] = "Give the campaign a name."
-    elif Campaign.objects.filter(name=name).exclude(pk=getattr(campaign, "pk", None)).exists():
-        errors["name"] = f"A campaign named “{name}” exists already."
-    group = values.get("security_group")
-    if group is None or not groups_for(user).filter(pk=getattr(group, "pk", group)).exists():
-        errors["security_group"] = "Choose one of your security groups."
-    provider = values.get("provider")
-    if (
-        provider is None
-        or not providers_for(user).filter(pk=getattr(provider, "pk", provider)).exists()
-    ):
-        errors["provider"] = "Choose an SMS provider available to your security groups."
-    did = (values.get("did") or "").strip()
-    if did and "provider" not in errors:
-        clash = (
-            Campaign.objects.filter(provider=provider, did=did)
-            .exclude(pk=getattr(campaign, "pk", None))
-            .first()
-        )
-        if clash:
-            errors["did"] = (
-                f"DID “{did}” is already used by campaign “{clash.name}” on this provider."
-            )
-    if values.get("strategy") not in Strategy.values:
-        errors["strategy"] = f"Choose one of {', '.join(Strategy.values)}."
-    level = _as_int(values.get("service_level"))
-    if level is None or not 0 <= level <= 100:
-        errors["service_level"] = "A percentage between 0 and 100."
-    for key in NON_NEGATIVE:
-        number = _as_int(values.get(key))
-        if number is None or number < 0:
-            errors[key] = "A whole number of 0 or more."
-    maximum = _as_int(values.get("max_interactions_per_agent"))
-    if maximum is None or maximum < 1:
-        errors["max_interactions_per_agent"] = "At least 1."
+    if "security_group" in values:
+        group = values["security_group"]
+        if group is None or not groups_for(user).filter(pk=getattr(group, "pk", group)).exists():
+            errors["security_group"] = _("Choose one of your security groups.")
+    if "provider" in values:
+        provider = values["provider"]
+        if (
+            provider is None
+            or not providers_for(user).filter(pk=getattr(provider, "pk", provider)).exists()
+        ):
+            errors["provider"] = _("Choose an SMS provider available to your security groups.")
+    if values.get("schedules"):
+        wanted = {getattr(s, "pk", s) for s in values["schedules"]}
+        if len(wanted) != schedules_for(user).filter(pk__in=wanted).count():
+            errors["schedules"] = _("Choose schedules of your security groups.")
     return errors
 
 
 def _check_presets(presets: list[dict[str, str]]) -> dict[str, str]:
     for index, preset in enumerate(presets, start=1):
-        if not (preset.get("title") or "").strip():
-            return {"preset_responses": f"Pre-set response {index}: give it a title."}
-        if not (preset.get("text") or "").strip():
-            return {"preset_responses": f"Pre-set response {index}: the text is empty."}
-        if len(preset["text"]) > 1600:
-            return {"preset_responses": f"Pre-set response {index}: over 1600 characters."}
+        candidate = PresetResponse(
+            title=(preset.get("title") or "").strip(), text=preset.get("text") or ""
+        )
+        try:
+            candidate.full_clean(exclude=["campaign", "position"])
+        except ValidationError as exc:
+            message = next(iter(exc.message_dict.values()))[0]
+            return {
+                "preset_responses": _("Pre-set response %(n)d: %(error)s")
+                % {"n": index, "error": message}
+            }
     return {}
 
 
@@ -120,33 +75,35 @@ def save_campaign(
 ) -> Campaign:
     """Create or update a campaign with its schedules and pre-set responses (in order).
 
-    ``values`` holds every field of CAMPAIGN_FIELDS for a create, any of them for an update;
-    ``schedules`` / ``presets`` left None keep the current ones. ValidationError (a message per
-    field) stores nothing.
+    ``values`` holds every field of ``Campaign.EDITABLE`` for a create, any of them for an
+    update; ``schedules`` / ``presets`` left None keep the current ones. The model's rules run
+    (``full_clean``); ValidationError (a message per field) stores nothing.
     """
     if campaign is not None and not campaigns_for(user).filter(pk=campaign.pk).exists():
-        raise ValidationError({"campaign": "No such campaign."})
-    current = (
-        {k: getattr(campaign, k) for k in CAMPAIGN_FIELDS}
-        if campaign
-        else {k: Campaign._meta.get_field(k).get_default() for k in CAMPAIGN_FIELDS}
-    )
-    merged = {**current, **{k: v for k, v in values.items() if k in CAMPAIGN_FIELDS}}
-    errors = check_campaign(user=user, campaign=campaign, values=merged)
+        raise ValidationError({"campaign": _("No such campaign.")})
+    data = {k: v for k, v in values.items() if k in Campaign.EDITABLE}
+    if schedules is not None:
+        data["schedules"] = list(schedules)
+    if campaign is None:
+        # A create names every field the user must choose (the model's defaults do the rest).
+        data.setdefault("security_group", None)
+        data.setdefault("provider", None)
+    errors = _check_access(user, data)
+    if campaign is not None and "schedules" in data:
+        # Schedules an admin attached from outside the user's groups stay attached: the user
+        # neither sees nor detaches them.
+        hidden = campaign.schedules.exclude(pk__in=schedules_for(user).values("pk"))
+        data["schedules"] = [*data["schedules"], *hidden]
     if presets is not None:
         errors.update(_check_presets(presets))
-    if errors:
-        raise ValidationError(errors)
     try:
         with transaction.atomic():
-            target = campaign or Campaign()
-            for key in CAMPAIGN_FIELDS:
-                setattr(target, key, merged[key])
-            target.name = merged["name"].strip()
-            target.did = (merged["did"] or "").strip()
-            target.save()
-            if schedules is not None:
-                target.schedules.set(schedules)
+            target, _changed = model_update(
+                instance=campaign or Campaign(),
+                fields=Campaign.EDITABLE,
+                data=data,
+                extra_errors=errors,
+            )
             if presets is not None:
                 target.preset_responses.all().delete()
                 PresetResponse.objects.bulk_create(
@@ -156,7 +113,9 @@ def save_campaign(
                     for i, p in enumerate(presets)
                 )
     except IntegrityError as exc:  # a concurrent save took the name or the DID
-        raise ValidationError({"name": f"Not saved, try again: {exc}"}) from exc
+        raise ValidationError(
+            {"name": _("Not saved (changed by someone else meanwhile); try again.")}
+        ) from exc
     logger.info("campaign saved", extra={"campaign": target.pk, "user": user.username})
     return target
 
@@ -164,15 +123,18 @@ def save_campaign(
 def delete_campaign(*, user: User, campaign: Campaign) -> None:
     """Delete a campaign with no history; refused (ValidationError, with the reason) otherwise."""
     if not campaigns_for(user).filter(pk=campaign.pk).exists():
-        raise ValidationError("No such campaign.")
+        raise ValidationError(_("No such campaign."))
     try:
         with transaction.atomic():
             campaign.delete()
     except ProtectedError as exc:
         kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
         raise ValidationError(
-            f"“{campaign.name}” has {' and '.join(kinds)}; deleting it would lose them. "
-            "Disable the campaign instead: it keeps its data and can be enabled again."
+            _(
+                "“%(name)s” has %(kinds)s; deleting it would lose them. Disable the campaign "
+                "instead: it keeps its data and can be enabled again."
+            )
+            % {"name": campaign.name, "kinds": _(" and ").join(kinds)}
         ) from exc
 
 
@@ -180,12 +142,20 @@ def delete_campaign(*, user: User, campaign: Campaign) -> None:
 def _agents(user: User, agents: list[User]) -> list[User]:
     not_agents = [a.username for a in agents if a.role != Role.AGENT]
     if not_agents:
-        raise ValidationError({"agents": f"Only agents can be members: {', '.join(not_agents)}."})
+        raise ValidationError(
+            {
+                "agents": _("Only agents can be members: %(names)s.")
+                % {"names": ", ".join(not_agents)}
+            }
+        )
     allowed = set(agents_for(user).values_list("pk", flat=True))
     outside = [a.username for a in agents if a.pk not in allowed]
     if outside:
         raise ValidationError(
-            {"agents": f"Not agents of your security groups: {', '.join(outside)}."}
+            {
+                "agents": _("Not agents of your security groups: %(names)s.")
+                % {"names": ", ".join(outside)}
+            }
         )
     return agents
 
@@ -193,7 +163,7 @@ def _agents(user: User, agents: list[User]) -> list[User]:
 def _visible(user: User, campaigns: list[Campaign]) -> list[Campaign]:
     allowed = set(campaigns_for(user).values_list("pk", flat=True))
     if any(c.pk not in allowed for c in campaigns):
-        raise ValidationError({"campaigns": "No such campaign."})
+        raise ValidationError({"campaigns": _("No such campaign.")})
     return campaigns
 
 
@@ -214,95 +184,167 @@ def add_members(*, user: User, campaigns: list[Campaign], agents: list[User]) ->
 @transaction.atomic
 def remove_members(*, user: User, campaigns: list[Campaign], agents: list[User]) -> int:
     _visible(user, campaigns)
-    deleted, _ = CampaignMember.objects.filter(campaign__in=campaigns, agent__in=agents).delete()
+    deleted, _count = CampaignMember.objects.filter(
+        campaign__in=campaigns, agent__in=agents
+    ).delete()
     return deleted
 
 
 # ----------------------------------------------------------------------------------- schedules
-def check_schedule(
-    *, schedule: Schedule | None, name: str, time_zone: str, rules: list[dict], holidays: list[dict]
-) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = "Give the schedule a name."
-    elif Schedule.objects.filter(name=name).exclude(pk=getattr(schedule, "pk", None)).exists():
-        errors["name"] = f"A schedule named “{name}” exists already."
-    if not valid_time_zone(time_zone):
-        errors["time_zone"] = f"“{time_zone}” is not a time zone (e.g. America/Montevideo)."
-    for i, rule in enumerate(rules, start=1):
-        days = rule.get("weekdays") or []
-        if not days or any(d not in range(7) for d in days):
-            errors["rules"] = f"Rule {i}: choose at least one weekday (0 = Monday … 6 = Sunday)."
-        elif rule.get("start") is None or rule.get("end") is None:
-            errors["rules"] = f"Rule {i}: give a start and an end time."
-        elif not rule.get("overnight") and rule["end"] <= rule["start"]:
-            errors["rules"] = (
-                f"Rule {i}: the end ({rule['end']:%H:%M}) is not after the start "
-                f"({rule['start']:%H:%M}); tick “ends the next day” for a range "
-                "across midnight."
-            )
-        if "rules" in errors:
-            break
-    seen = set()
-    for i, holiday in enumerate(holidays, start=1):
-        start, end = holiday.get("start"), holiday.get("end")
-        if holiday.get("date") is None:
-            errors["holidays"] = f"Holiday {i}: give a date."
-        elif holiday["date"] in seen:
-            errors["holidays"] = f"Holiday {i}: {holiday['date']} is listed twice."
-        elif (start is None) != (end is None):
-            errors["holidays"] = f"Holiday {i}: give both opening and closing times, or neither."
-        elif start is not None and end <= start:
-            errors["holidays"] = f"Holiday {i}: it closes before it opens."
-        if "holidays" in errors:
-            break
-        seen.add(holiday["date"])
-    return errors
+_KEEP = object()
 
 
-@transaction.atomic
-def save_schedule(
-    *, schedule: Schedule | None, name: str, time_zone: str, rules: list[dict], holidays: list[dict]
-) -> Schedule:
-    """Create or replace a schedule with its rules and holidays. ValidationError stores nothing."""
-    errors = check_schedule(
-        schedule=schedule, name=name, time_zone=time_zone, rules=rules, holidays=holidays
-    )
-    if errors:
-        raise ValidationError(errors)
-    target = schedule or Schedule()
-    target.name, target.time_zone = name.strip(), time_zone
-    target.save()
-    target.rules.all().delete()
-    target.holidays.all().delete()
-    ScheduleRule.objects.bulk_create(
+def _row_errors(rows: list[models.Model], label: str, exclude: list[str]) -> str | None:
+    """The first problem of a rule or holiday row, from the model's own checks, numbered."""
+    for index, row in enumerate(rows, start=1):
+        try:
+            row.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            message = next(iter(exc.message_dict.values()))[0]
+            return label % {"n": index, "error": message}
+    return None
+
+
+def _schedule_rows(
+    rules: list[dict], holidays: list[dict]
+) -> tuple[list[ScheduleRule], list[Holiday], dict[str, str]]:
+    rule_rows = [
         ScheduleRule(
-            schedule=target,
-            weekdays=sorted(set(r["weekdays"])),
-            start=r["start"],
-            end=r["end"],
+            weekdays=sorted(set(r.get("weekdays") or [])) if _int_days(r) else r.get("weekdays"),
+            start=r.get("start"),
+            end=r.get("end"),
             overnight=bool(r.get("overnight")),
         )
         for r in rules
-    )
-    Holiday.objects.bulk_create(
+    ]
+    holiday_rows = [
         Holiday(
-            schedule=target,
-            date=h["date"],
-            name=h.get("name", ""),
+            date=h.get("date"),
+            name=h.get("name") or "",
             start=h.get("start"),
             end=h.get("end"),
         )
         for h in holidays
+    ]
+    errors: dict[str, str] = {}
+    if error := _row_errors(rule_rows, _("Rule %(n)d: %(error)s"), ["schedule"]):
+        errors["rules"] = error
+    if error := _row_errors(holiday_rows, _("Holiday %(n)d: %(error)s"), ["schedule"]):
+        errors["holidays"] = error
+    else:
+        seen: set = set()
+        for index, row in enumerate(holiday_rows, start=1):
+            if row.date in seen:
+                errors["holidays"] = _("Holiday %(n)d: %(date)s is listed twice.") % {
+                    "n": index,
+                    "date": row.date,
+                }
+                break
+            seen.add(row.date)
+    return rule_rows, holiday_rows, errors
+
+
+def _int_days(rule: dict) -> bool:
+    days = rule.get("weekdays")
+    return isinstance(days, list | tuple) and all(
+        isinstance(d, int) and not isinstance(d, bool) for d in days
     )
+
+
+@transaction.atomic
+def save_schedule(
+    *,
+    schedule: Schedule | None,
+    name: str,
+    time_zone: str,
+    rules: list[dict],
+    holidays: list[dict],
+    user: User | None = None,
+    security_group: object = _KEEP,
+) -> Schedule:
+    """Create or replace a schedule with its rules and holidays. ValidationError stores nothing.
+
+    ``user`` (None: a trusted caller in code) may only touch schedules of their security groups
+    and only give one of their groups; supervisors must give one, admins may leave it empty
+    (admins only). ``security_group`` left out keeps the current one.
+    """
+    errors: dict[str, str] = {}
+    if (
+        user is not None
+        and schedule is not None
+        and not schedules_for(user).filter(pk=schedule.pk).exists()
+    ):
+        raise ValidationError({"schedule": _("No such schedule.")})
+    data: dict[str, object] = {"name": name, "time_zone": time_zone}
+    if security_group is not _KEEP:
+        data["security_group"] = security_group
+    if (
+        user is not None
+        and user.role != Role.ADMIN
+        and schedule is None
+        and data.get("security_group") is None
+    ):
+        # A supervisor of one group needs not say which: it is that one.
+        groups = list(groups_for(user)[:2])
+        data["security_group"] = groups[0] if len(groups) == 1 else None
+    if user is not None and "security_group" in data:
+        group = data["security_group"]
+        if group is None:
+            if user.role != Role.ADMIN:
+                errors["security_group"] = _("Choose one of your security groups.")
+        elif not groups_for(user).filter(pk=getattr(group, "pk", group)).exists():
+            errors["security_group"] = _("Choose one of your security groups.")
+    rule_rows, holiday_rows, row_errors = _schedule_rows(rules, holidays)
+    errors.update(row_errors)
+    target, _changed = model_update(
+        instance=schedule or Schedule(), fields=Schedule.EDITABLE, data=data, extra_errors=errors
+    )
+    target.rules.all().delete()
+    target.holidays.all().delete()
+    for row in (*rule_rows, *holiday_rows):
+        row.schedule = target
+    ScheduleRule.objects.bulk_create(rule_rows)
+    Holiday.objects.bulk_create(holiday_rows)
     return target
 
 
-def delete_schedule(*, schedule: Schedule) -> None:
-    users = list(schedule.campaigns.values_list("name", flat=True))
-    if users:
-        raise ValidationError(
-            f"“{schedule.name}” is attached to {', '.join(users)}; detach it first."
-        )
-    schedule.delete()
+def delete_schedule(*, schedule: Schedule, user: User | None = None) -> None:
+    """Delete a schedule nothing uses. Refused (ValidationError) while campaigns or dialers use
+    it, naming those the user may see and counting the others (never naming them)."""
+    if user is not None and not schedules_for(user).filter(pk=schedule.pk).exists():
+        raise ValidationError(_("No such schedule."))
+    with transaction.atomic():
+        locked = Schedule.objects.select_for_update().get(pk=schedule.pk)
+        campaigns = list(locked.campaigns.all())
+        dialers = list(locked.dialers.select_related("campaign"))
+        if campaigns or dialers:
+            visible = (
+                set(campaigns_for(user).values_list("pk", flat=True)) if user is not None else None
+            )
+            names = [
+                _("campaign “%(name)s”") % {"name": c.name}
+                for c in campaigns
+                if visible is None or c.pk in visible
+            ] + [
+                _("dialer “%(name)s”") % {"name": d.name}
+                for d in dialers
+                if visible is None or d.campaign_id in visible
+            ]
+            hidden = len(campaigns) + len(dialers) - len(names)
+            if hidden:
+                names.append(
+                    ngettext(
+                        "%(count)d other outside your security groups",
+                        "%(count)d others outside your security groups",
+                        hidden,
+                    )
+                    % {"count": hidden}
+                )
+            raise ValidationError(
+                _(
+                    "“%(schedule)s” is attached to %(users)s; detach it first (a dialer or "
+                    "campaign without schedules is open at all hours)."
+                )
+                % {"schedule": schedule.name, "users": ", ".join(names)}
+            )
+        locked.delete()

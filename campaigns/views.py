@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,10 +18,15 @@ from campaigns.forms import (
     ScheduleForm,
     filled,
 )
-from campaigns.models import CampaignMember, Schedule
-from campaigns.selectors import agents_for, campaign_for_user, campaigns_for
+from campaigns.models import Campaign, CampaignMember
+from campaigns.selectors import (
+    agents_for,
+    campaign_for_user,
+    campaigns_for,
+    schedule_for_user,
+    schedules_for,
+)
 from campaigns.services import (
-    CAMPAIGN_FIELDS,
     add_members,
     delete_campaign,
     delete_schedule,
@@ -55,14 +60,11 @@ def campaign_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     presets = PresetFormSet(request.POST or None, initial=initial, prefix="presets")
     preset_errors: list[str] = []
     if request.method == "POST" and form.is_valid() and presets.is_valid():
-        values = {k: form.cleaned_data[k] for k in CAMPAIGN_FIELDS}
+        values = {k: form.cleaned_data[k] for k in Campaign.EDITABLE}
+        values["schedules"] = list(values["schedules"])
         try:
             saved = save_campaign(
-                user=request.user,
-                campaign=campaign,
-                values=values,
-                schedules=list(form.cleaned_data["schedules"]),
-                presets=filled(presets),
+                user=request.user, campaign=campaign, values=values, presets=filled(presets)
             )
         except ValidationError as exc:
             add_errors(form, {k: v for k, v in exc.message_dict.items() if k != "preset_responses"})
@@ -80,7 +82,7 @@ def campaign_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "preset_errors": preset_errors,
             "campaign": campaign,
             "campaigns": campaigns_for(request.user).select_related("provider", "security_group"),
-            "all_schedules": Schedule.objects.all(),
+            "all_schedules": schedules_for(request.user),
             "no_schedule_warning": campaign is not None and not campaign.schedules.exists(),
         },
     )
@@ -101,9 +103,8 @@ def campaign_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @section_required(Section.CAMPAIGNS)
 def schedule_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    schedule = get_object_or_404(Schedule, pk=pk) if pk else None
-    initial = {"name": schedule.name, "time_zone": schedule.time_zone} if schedule else None
-    form = ScheduleForm(request.POST or None, initial=initial)
+    schedule = schedule_for_user(user=request.user, pk=pk) if pk else None
+    form = ScheduleForm(request.POST or None, instance=schedule, user=request.user)
     rules = RuleFormSet(
         request.POST or None,
         prefix="rules",
@@ -128,9 +129,11 @@ def schedule_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and rules.is_valid() and holidays.is_valid():
         try:
             saved = save_schedule(
+                user=request.user,
                 schedule=schedule,
                 name=form.cleaned_data["name"],
                 time_zone=form.cleaned_data["time_zone"],
+                security_group=form.cleaned_data["security_group"],
                 rules=filled(rules),
                 holidays=filled(holidays),
             )
@@ -149,7 +152,7 @@ def schedule_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "holidays": holidays,
             "problems": problems,
             "schedule": schedule,
-            "schedules": Schedule.objects.all(),
+            "schedules": schedules_for(request.user).select_related("security_group"),
         },
     )
 
@@ -157,9 +160,9 @@ def schedule_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @section_required(Section.CAMPAIGNS)
 @require_POST
 def schedule_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    schedule = get_object_or_404(Schedule, pk=pk)
+    schedule = schedule_for_user(user=request.user, pk=pk)
     try:
-        delete_schedule(schedule=schedule)
+        delete_schedule(user=request.user, schedule=schedule)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("campaigns:schedule", pk=pk)

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts import views as account_views
+from accounts.api import SecurityGroupViewSet
 from campaigns.api import CampaignViewSet, ScheduleViewSet
 from contactcenter import views
 from contactcenter.apidocs import DocsView, SchemaView
@@ -27,6 +28,7 @@ router.register("schedules", ScheduleViewSet, basename="schedule")
 router.register("dialers", DialerViewSet, basename="dialer")
 router.register("spool", SpoolViewSet, basename="spool")
 router.register("dncr", DncrViewSet, basename="dncr")
+router.register("security-groups", SecurityGroupViewSet, basename="security-group")
 
 api_v1 = [
     path("me/", account_views.me, name="api_me"),

@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from accounts.access import SectionPermission
 from accounts.roles import Section
 from campaigns.models import Campaign, Schedule
-from campaigns.selectors import campaign_for_user, campaigns_for
-from dialer.dncr import add_dncr, dncr_entries_for
+from campaigns.selectors import campaign_for_user, campaigns_for, schedules_for
+from dialer.dncr import add_dncr, delete_dncr, dncr_entries_for
 from dialer.models import Dialer, DncrEntry, SpoolRow, SpoolUpload
 from dialer.selectors import monitor_status
 from dialer.services import (
@@ -60,6 +60,13 @@ class DialerSerializer(serializers.ModelSerializer):
         read_only_fields = ["running"]
         extra_kwargs = {"name": {"validators": []}, "campaign": {"validators": []}}
         validators = []
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        user = getattr(self.context.get("request"), "user", None)
+        if user is not None and user.is_authenticated:  # only the schedules of the user's groups
+            fields["schedules"].child_relation.queryset = schedules_for(user)
+        return fields
 
     def _save(self, dialer: Dialer | None, data: dict[str, Any]) -> Dialer:
         schedules = data.pop("schedules", None)
@@ -195,23 +202,28 @@ class DncrSerializer(serializers.ModelSerializer):
         queryset=Campaign.objects.all(), allow_null=True, required=False
     )
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        user = getattr(self.context.get("request"), "user", None)
+        if user is not None and user.is_authenticated:  # another group's: as if none existed
+            fields["campaign"].queryset = campaigns_for(user)
+        return fields
+
     class Meta:
         model = DncrEntry
         fields = ["id", "number", "campaign", "created_at"]
-
-    def validate_campaign(self, campaign: Campaign | None) -> Campaign | None:
-        if (
-            campaign
-            and not campaigns_for(self.context["request"].user).filter(pk=campaign.pk).exists()
-        ):
-            raise serializers.ValidationError("No such campaign.")
-        return campaign
+        validators = []  # an entry that exists already is answered as it is (add_dncr)
 
     def create(self, validated_data: dict[str, Any]) -> DncrEntry:
         campaign = validated_data.get("campaign")
-        return add_dncr(
-            number=validated_data["number"], campaign_id=campaign.pk if campaign else None
-        )
+        try:
+            return add_dncr(
+                user=self.context["request"].user,
+                number=validated_data["number"],
+                campaign_id=campaign.pk if campaign else None,
+            )
+        except DjangoValidationError as exc:
+            raise drf_errors(exc) from exc
 
 
 class DncrViewSet(
@@ -220,12 +232,18 @@ class DncrViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Entries of the user's campaigns and the global ones; global entries (no campaign) are
+    added and removed by admins only (403 for anyone else)."""
+
     section = Section.DIALERS
     permission_classes = [SectionPermission]
     serializer_class = DncrSerializer
 
     def get_queryset(self) -> QuerySet[DncrEntry]:
         return dncr_entries_for(self.request.user).order_by("number")
+
+    def perform_destroy(self, instance: DncrEntry) -> None:
+        delete_dncr(entry=instance, user=self.request.user)
 
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def upload(self, request: Request) -> Response:

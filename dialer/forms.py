@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.roles import Role
 from campaigns.models import Schedule
-from campaigns.selectors import campaigns_for, providers_for
+from campaigns.selectors import campaigns_for, providers_for, schedules_for
 from dialer.models import Dialer
 
 
@@ -34,6 +35,7 @@ class DialerForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = campaigns_for(user)
         self.fields["provider"].queryset = providers_for(user)
+        self.fields["schedules"].queryset = schedules_for(user)
 
     def validate_unique(self) -> None:
         return  # the service checks names and one dialer per campaign
@@ -58,3 +60,6 @@ class DncrForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = campaigns_for(user)
+        if user.role != Role.ADMIN:  # entries for every campaign are the admins' (dialer.dncr)
+            self.fields["campaign"].required = True
+            self.fields["campaign"].empty_label = None

@@ -22,3 +22,22 @@ def normalise(number: str, region: str | None = None) -> str:
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     digits = _DIGITS.sub("", number)
     return ("+" + digits) if number.startswith("+") else digits
+
+
+_PHONE_SHAPE = re.compile(r"\+?[\d\s().-]+")
+
+
+def is_phone_number(text: str) -> bool:
+    """Digits (3 to 15 of them: short codes up to E.164's longest), an optional leading +, and
+    the usual separators (spaces, dots, dashes, brackets); nothing else."""
+    text = (text or "").strip()
+    digits = len(_DIGITS.sub("", text))
+    return bool(_PHONE_SHAPE.fullmatch(text)) and 3 <= digits <= 15
+
+
+def phone_number(text: str, region: str | None = None) -> str:
+    """``text`` normalised (see ``normalise``); ValueError when it is not a phone number, so
+    what is stored is never an empty or made-up number."""
+    if not is_phone_number(text):
+        raise ValueError(text)
+    return normalise(text, region)

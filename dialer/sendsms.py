@@ -13,6 +13,7 @@ import re
 from urllib.parse import unquote
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +23,7 @@ from accounts.access import SectionPermission
 from accounts.authentication import ApiTokenAuthentication
 from accounts.models import User
 from accounts.roles import Role, Section
+from campaigns.models import Campaign, CampaignMember
 from campaigns.selectors import campaigns_for
 from dialer.models import Dialer
 from dialer.services import queue_message
@@ -39,6 +41,15 @@ def legacy_params(request: Request, decoded: str) -> dict[str, str]:
         key, _, value = pair.partition("=")
         params[unquote(key)] = unquote(value) if raw else value
     return params
+
+
+def is_member(campaign: Campaign | None, username: str) -> bool:
+    return (
+        campaign is not None
+        and CampaignMember.objects.filter(
+            campaign=campaign, agent__username=username, agent__role=Role.AGENT
+        ).exists()
+    )
 
 
 def queue_from_fields(user: User, fields: dict[str, str]) -> Response:
@@ -63,8 +74,9 @@ def queue_from_fields(user: User, fields: dict[str, str]) -> Response:
             errors["destination"] = f"{destination} does not match the provider's number format."
     if not message.strip():
         errors["message"] = "The message is empty."
-    if agent and not User.objects.filter(username=agent, role=Role.AGENT).exists():
-        errors["agent"] = f"Unknown agent “{agent}”."
+    if agent and not is_member(campaign, agent):
+        # One answer for unknown agents and for agents of other campaigns: nothing to learn.
+        errors["agent"] = _("“%(agent)s” is not an agent of this campaign.") % {"agent": agent}
     if errors:
         return Response(errors, status=400)
     try:

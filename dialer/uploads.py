@@ -19,12 +19,14 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from campaigns.selectors import campaigns_for
 from dialer.counters import adjust, reserve_positions
+from dialer.dncr import may_manage_global
 from dialer.models import DncrEntry, SpoolRow, SpoolUpload
-from dialer.numbers import normalise
+from dialer.numbers import is_phone_number, normalise
 from dialer.states import SpoolState
 
 MAX_REPORTED_ERRORS = 1000
@@ -283,17 +285,27 @@ def _copy_rows(rows: Iterator[tuple], now: object) -> int:
 
 
 # ----------------------------------------------------------------------------------- DNCR
-def parse_dncr(number: int, text: str, campaigns: dict[str, int], report: Report) -> tuple | None:
+def parse_dncr(
+    number: int,
+    text: str,
+    campaigns: dict[str, int],
+    report: Report,
+    allow_global: bool = True,
+) -> tuple | None:
     columns = split(text)
     phone = columns[0].strip()
     name = columns[1].strip() if len(columns) > 1 else ""
     problems = []
     if not phone:
         problems.append("the number is empty")
-    elif not re.fullmatch(r"\+?[\d\s().-]{3,32}", phone):
+    elif not is_phone_number(phone):
         problems.append(f"“{phone}” is not a phone number")
     if name and name not in campaigns:
         problems.append(f"unknown campaign “{name}”")
+    elif not name and not allow_global:
+        problems.append(
+            _("no campaign: only an admin can add a number for every campaign; name one of yours")
+        )
     for problem in problems:
         report.add(number, problem)
     return None if problems else (normalise(phone), campaigns.get(name))
@@ -301,10 +313,11 @@ def parse_dncr(number: int, text: str, campaigns: dict[str, int], report: Report
 
 def check_dncr(path: Path, user: User) -> Report:
     campaigns, report = dict(campaigns_for(user).values_list("name", "pk")), Report()
+    allow_global = may_manage_global(user)
     try:
         for number, text in lines(path):
             report.lines += 1
-            parse_dncr(number, text, campaigns, report)
+            parse_dncr(number, text, campaigns, report, allow_global)
     except BadLine as exc:
         report.add(exc.line, exc.message)
     if report.lines == 0 and report.ok:
@@ -314,8 +327,11 @@ def check_dncr(path: Path, user: User) -> Report:
 
 def load_dncr(path: Path, user: User) -> int:
     campaigns, report = dict(campaigns_for(user).values_list("name", "pk")), Report()
-    entries = {parse_dncr(n, t, campaigns, report) for n, t in lines(path)}
+    allow_global = may_manage_global(user)
+    entries = {parse_dncr(n, t, campaigns, report, allow_global) for n, t in lines(path)}
     entries.discard(None)
+    if not report.ok:  # checked before; a file that changed meanwhile stores nothing
+        return 0
     with transaction.atomic():
         before = DncrEntry.objects.count()
         batch = [DncrEntry(number=number, campaign_id=campaign) for number, campaign in entries]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -9,10 +9,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import section_required
 from accounts.roles import Section
-from campaigns.models import Schedule
-from campaigns.selectors import campaign_for_user, campaigns_for
+from campaigns.selectors import campaign_for_user, campaigns_for, schedules_for
 from campaigns.views import add_errors
-from dialer.dncr import add_dncr, dncr_entries_for
+from dialer.dncr import add_dncr, delete_dncr, dncr_entries_for, may_manage_global
 from dialer.forms import DialerForm, DncrForm, SingleMessageForm
 from dialer.numbers import normalise
 from dialer.selectors import monitor_status, retrying_rows, unknown_rows
@@ -53,7 +52,7 @@ def dialer_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "form": form,
             "dialer": dialer,
             "dialers": dialers_for(request.user).prefetch_related("schedules"),
-            "schedules": Schedule.objects.all(),
+            "schedules": schedules_for(request.user),
         },
     )
 
@@ -125,16 +124,28 @@ def dncr_page(request: HttpRequest) -> HttpResponse:
         entry = dncr_entries_for(request.user).filter(pk=request.POST["delete"]).first()
         if entry is None:
             raise Http404
-        entry.delete()
-        messages.success(request, _("%(number)s removed from the list.") % {"number": entry.number})
+        try:
+            delete_dncr(entry=entry, user=request.user)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("%(number)s removed from the list.") % {"number": entry.number}
+            )
         return redirect("dialer:dncr")
     if request.method == "POST" and form.is_valid():
         campaign = form.cleaned_data["campaign"]
-        entry = add_dncr(
-            number=form.cleaned_data["number"], campaign_id=campaign.pk if campaign else None
-        )
-        messages.success(request, _("%(number)s added.") % {"number": entry.number})
-        return redirect("dialer:dncr")
+        try:
+            entry = add_dncr(
+                user=request.user,
+                number=form.cleaned_data["number"],
+                campaign_id=campaign.pk if campaign else None,
+            )
+        except ValidationError as exc:
+            add_errors(form, exc.message_dict)
+        else:
+            messages.success(request, _("%(number)s added.") % {"number": entry.number})
+            return redirect("dialer:dncr")
     query = (request.GET.get("q") or "").strip()
     entries = dncr_entries_for(request.user).select_related("campaign").order_by("number")
     if query:
@@ -148,5 +159,6 @@ def dncr_page(request: HttpRequest) -> HttpResponse:
             "entries": entries[:200],
             "total": entries.count(),
             "query": query,
+            "may_manage_global": may_manage_global(request.user),
         },
     )

@@ -11,7 +11,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import SectionPermission
-from accounts.models import SecurityGroup
 from accounts.roles import Section
 from providers.adapters import adapter_class, registry
 from providers.configuration import secret_setting_keys, webhook_url
@@ -26,13 +25,13 @@ def drf_errors(exc: DjangoValidationError) -> serializers.ValidationError:
 
 
 class ProviderSerializer(serializers.ModelSerializer):
+    """Fields and validators derive from the model; the rules that need the stored secrets
+    (what each type requires) run in the service's ``full_clean``."""
+
     password = serializers.CharField(
         write_only=True, required=False, allow_blank=True, style={"input_type": "password"}
     )
     settings = serializers.DictField(required=False)
-    security_groups = serializers.PrimaryKeyRelatedField(
-        queryset=SecurityGroup.objects.all(), many=True, required=False
-    )
     channel = serializers.SerializerMethodField()
     inbound_webhook = serializers.SerializerMethodField()
     status_webhook = serializers.SerializerMethodField()
@@ -42,20 +41,9 @@ class ProviderSerializer(serializers.ModelSerializer):
         model = Provider
         fields = [
             "id",
-            "name",
-            "api_type",
-            "endpoint",
-            "username",
+            *Provider.EDITABLE,
             "password",
-            "sender",
-            "ports",
-            "number_regexp",
-            "encoding",
-            "is_default",
             "settings",
-            "connect_timeout",
-            "read_timeout",
-            "security_groups",
             "channel",
             "inbound_webhook",
             "status_webhook",
@@ -65,8 +53,9 @@ class ProviderSerializer(serializers.ModelSerializer):
             "name": {"validators": []},
             "is_default": {"validators": []},
             "api_type": {"required": False},
+            "security_groups": {"required": False},
         }
-        validators = []  # uniqueness (name, one default) is the service's and the database's job
+        validators = []  # uniqueness (name, one default) is the model's, run by the service
 
     def get_channel(self, provider: Provider) -> str:
         return adapter_class(provider.api_type).channel
@@ -85,11 +74,6 @@ class ProviderSerializer(serializers.ModelSerializer):
         """Which secrets are stored (never their values)."""
         names = ["password"] if provider.password else []
         return names + sorted(f"settings.{k}" for k in provider.get_secret_settings())
-
-    def validate_api_type(self, value: str) -> str:
-        if value not in registry():
-            raise serializers.ValidationError(f"Unknown API type “{value}”.")
-        return value
 
     def _split(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         api_type = data.get("api_type") or (self.instance.api_type if self.instance else "")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from providers.adapters import adapter_class, registry
 from providers.adapters.base import FieldSpec, ProviderConfig
-from providers.encoding import Encoding
 from providers.models import Provider
 
 COLUMNS = ("endpoint", "username", "password", "sender", "ports")
@@ -22,16 +19,6 @@ def type_fields(api_type: str) -> tuple[FieldSpec, ...]:
 
 def secret_setting_keys(api_type: str) -> set[str]:
     return {f.setting for f in type_fields(api_type) if f.secret and f.setting}
-
-
-def regexp_error(pattern: str) -> str | None:
-    if not pattern:
-        return None
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"Not a valid regular expression: {exc}."
-    return None
 
 
 def webhook_url(provider: Provider, kind: str, base_url: str | None = None) -> str:
@@ -57,35 +44,29 @@ def config_for(provider: Provider) -> ProviderConfig:
     )
 
 
-def check(values: dict[str, Any]) -> dict[str, str]:
-    """Errors per field for a complete set of provider values (secrets in clear)."""
-    errors: dict[str, str] = {}
-    api_type = values.get("api_type") or ""
+def type_errors(provider: Provider) -> dict[str, str]:
+    """Errors per field for what ``provider``'s type requires (``Provider.clean`` calls this;
+    an unknown type is the ``api_type`` field's own error)."""
+    api_type = provider.api_type or ""
     if api_type not in registry():
-        return {
-            "api_type": f"Unknown API type “{api_type}”; choose one of {', '.join(registry())}."
-        }
-    if not (values.get("name") or "").strip():
-        errors["name"] = "Give the provider a name."
-    if values.get("encoding", Encoding.AUTO) not in {e.value for e in Encoding}:
-        errors["encoding"] = "Choose auto, GSM7 or UCS2."
-    if error := regexp_error(values.get("number_regexp") or ""):
-        errors["number_regexp"] = error
-    for timeout in ("connect_timeout", "read_timeout"):
-        value = values.get(timeout, 1)
-        if not isinstance(value, int | float) or not 0 < value <= 120:
-            errors[timeout] = "Give a number of seconds between 0 and 120."
-    configured = values.get("settings") or {}
+        return {}
+    configured = {**(provider.settings or {}), **provider.get_secret_settings()}
+    errors: dict[str, str] = {}
     for spec in type_fields(api_type):
-        value = configured.get(spec.setting) if spec.setting else values.get(spec.name)
+        value = configured.get(spec.setting) if spec.setting else getattr(provider, spec.name)
         if spec.required and value in (None, ""):
-            errors[spec.name] = f"{spec.label} is required for {api_type}."
+            errors[spec.name] = _("%(label)s is required for %(type)s.") % {
+                "label": spec.label,
+                "type": api_type,
+            }
         elif spec.choices and value not in (None, "") and value not in dict(spec.choices):
-            errors[spec.name] = f"Choose one of {', '.join(dict(spec.choices))}."
+            errors[spec.name] = _("Choose one of %(choices)s.") % {
+                "choices": ", ".join(dict(spec.choices))
+            }
     if not errors:
         config = ProviderConfig(
             api_type=api_type,
-            **{c: values.get(c) or "" for c in COLUMNS},
+            **{c: getattr(provider, c) or "" for c in COLUMNS},
             settings=configured,
         )
         errors.update(adapter_class(api_type).validate(config))

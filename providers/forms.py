@@ -7,10 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import SecurityGroup
+from contactcenter.forms import ServiceCheckedForm
 from providers.adapters import api_type_choices, registry
 from providers.adapters.base import FieldSpec
-from providers.encoding import Encoding
 from providers.models import Provider
 
 TEXTAREAS = {"body_template"}
@@ -43,66 +42,25 @@ def type_catalogue() -> dict[str, Any]:
     }
 
 
-class ProviderForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    api_type = forms.ChoiceField(label=_("API type"))
-    endpoint = forms.CharField(label=_("URL"), max_length=1000, required=False)
-    username = forms.CharField(label=_("User"), max_length=200, required=False)
+class ProviderForm(ServiceCheckedForm):
+    """Fields, labels and help come from the model (plus the password and every type's
+    settings); the model's rules run once, in the service, so pages and API word them alike."""
+
     password = forms.CharField(
         label=_("Password"), required=False, widget=forms.PasswordInput(render_value=False)
     )
-    sender = forms.CharField(label=_("SMS From"), max_length=100, required=False)
-    ports = forms.CharField(label=_("Ports"), max_length=200, required=False)
-    number_regexp = forms.CharField(
-        label=_("SMS RegExp"),
-        max_length=500,
-        required=False,
-        help_text=_("Destinations that do not match are never sent, e.g. ^(09\\d{7})$."),
-    )
-    encoding = forms.ChoiceField(
-        label=_("Encoding"),
-        choices=[(e.value, e.value) for e in Encoding],
-        initial="auto",
-        help_text=_("auto: GSM-7 when every character allows it, else UCS-2."),
-    )
-    is_default = forms.BooleanField(label=_("Default"), required=False)
-    security_groups = forms.ModelMultipleChoiceField(
-        queryset=SecurityGroup.objects.all(),
-        required=False,
-        label=_("Security groups"),
-        help_text=_("Groups whose campaigns may use this provider; none selected: every group."),
-    )
-    connect_timeout = forms.FloatField(
-        label=_("Connect timeout (s)"), initial=5.0, min_value=0.1, max_value=120
-    )
-    read_timeout = forms.FloatField(
-        label=_("Read timeout (s)"), initial=15.0, min_value=0.1, max_value=120
-    )
+
+    class Meta:
+        model = Provider
+        fields = Provider.EDITABLE
 
     def __init__(self, *args: Any, instance: Provider | None = None, **kwargs: Any) -> None:
-        self.instance = instance
         if instance is not None and "initial" not in kwargs:
-            initial = {
-                k: getattr(instance, k)
-                for k in (
-                    "name",
-                    "api_type",
-                    "endpoint",
-                    "username",
-                    "sender",
-                    "ports",
-                    "number_regexp",
-                    "encoding",
-                    "is_default",
-                    "connect_timeout",
-                    "read_timeout",
-                )
-            }
-            initial.update({f"settings__{k}": v for k, v in instance.settings.items()})
-            initial["security_groups"] = list(instance.security_groups.all())
-            kwargs["initial"] = initial
-        super().__init__(*args, **kwargs)
-        self.fields["api_type"].choices = api_type_choices()
+            kwargs["initial"] = {f"settings__{k}": v for k, v in instance.settings.items()}
+        super().__init__(*args, instance=instance, **kwargs)
+        self.fields["api_type"] = forms.ChoiceField(
+            label=self.fields["api_type"].label, choices=api_type_choices()
+        )
         for key, spec in all_setting_specs().items():
             name = f"settings__{key}"
             if spec.secret:
@@ -134,20 +92,7 @@ class ProviderForm(forms.Form):
         api_type = data["api_type"]
         own = {s.setting for s in registry()[api_type].fields if s.setting}
         secret = {s.setting for s in registry()[api_type].fields if s.setting and s.secret}
-        values = {
-            k: data[k]
-            for k in (
-                "name",
-                "api_type",
-                "number_regexp",
-                "encoding",
-                "is_default",
-                "connect_timeout",
-                "read_timeout",
-            )
-        }
-        for column in ("endpoint", "username", "sender", "ports"):
-            values[column] = data[column]
+        values = {k: data[k] for k in Provider.EDITABLE}
         values["security_groups"] = list(data["security_groups"])
         values["settings"] = {
             k: data[f"settings__{k}"]

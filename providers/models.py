@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.fields import EncryptedTextField
+from contactcenter.fields import EncryptedTextField, NameField
 from providers.delivery import DeliveryStatus
 from providers.encoding import Encoding
 
@@ -18,28 +20,101 @@ def new_webhook_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Provider(models.Model):
-    """An SMS or WhatsApp provider account. Secrets are encrypted and never shown back."""
+TIMEOUT_MIN, TIMEOUT_MAX = 0.1, 120.0
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    api_type = models.CharField(_("API type"), max_length=30)
+
+def validate_api_type(value: str) -> None:
+    from providers.adapters import registry
+
+    if value not in registry():
+        raise ValidationError(
+            _("Unknown API type “%(value)s”; choose one of %(types)s."),
+            code="api_type",
+            params={"value": value, "types": ", ".join(registry())},
+        )
+
+
+def validate_regexp(value: str) -> None:
+    if not value:
+        return
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValidationError(
+            _("Not a valid regular expression: %(error)s."),
+            code="regexp",
+            params={"error": str(exc)},
+        ) from exc
+
+
+def validate_timeout(value: float) -> None:
+    if not TIMEOUT_MIN <= value <= TIMEOUT_MAX:
+        raise ValidationError(
+            _("Give a number of seconds between %(min)s and %(max)s."),
+            code="timeout",
+            params={"min": TIMEOUT_MIN, "max": f"{TIMEOUT_MAX:g}"},
+        )
+
+
+class Provider(models.Model):
+    """An SMS or WhatsApp provider account. Secrets are encrypted and never shown back.
+
+    Its rules live here: field validators, and ``clean()`` for what the chosen type requires;
+    the service runs them with ``full_clean()``, forms and serializers derive from the fields.
+    """
+
+    # The plain fields a user sets (forms, serializer and service read this list); ``password``
+    # and the type's settings are written through the service, which keeps stored secrets.
+    EDITABLE = (
+        "name",
+        "api_type",
+        "endpoint",
+        "username",
+        "sender",
+        "ports",
+        "number_regexp",
+        "encoding",
+        "is_default",
+        "connect_timeout",
+        "read_timeout",
+        "security_groups",
+    )
+
+    name = NameField(
+        _("name"),
+        unique_message=_("A provider with this name exists."),
+        blank_message=_("Give the provider a name."),
+    )
+    api_type = models.CharField(_("API type"), max_length=30, validators=[validate_api_type])
     endpoint = models.CharField(_("URL"), max_length=1000, blank=True)
     username = models.CharField(_("user"), max_length=200, blank=True)
     password = EncryptedTextField(_("password"), blank=True)
     sender = models.CharField(_("SMS From"), max_length=100, blank=True)
     ports = models.CharField(_("ports"), max_length=200, blank=True)
-    number_regexp = models.CharField(_("SMS RegExp"), max_length=500, blank=True)
+    number_regexp = models.CharField(
+        _("SMS RegExp"),
+        max_length=500,
+        blank=True,
+        validators=[validate_regexp],
+        help_text=_("Destinations that do not match are never sent, e.g. ^(09\\d{7})$."),
+    )
     encoding = models.CharField(
         _("encoding"),
         max_length=10,
         default=Encoding.AUTO,
         choices=[(e.value, e.value) for e in Encoding],
+        error_messages={"invalid_choice": _("Choose auto, GSM7 or UCS2.")},
+        help_text=_("auto: GSM-7 when every character allows it, else UCS-2."),
     )
     is_default = models.BooleanField(_("default"), default=False)
     settings = models.JSONField(_("settings"), default=dict, blank=True)
     secret_settings = EncryptedTextField(blank=True, default="")
-    connect_timeout = models.FloatField(_("connect timeout (s)"), default=5.0)
-    read_timeout = models.FloatField(_("read timeout (s)"), default=15.0)
+    connect_timeout = models.FloatField(
+        _("connect timeout (s)"), default=5.0, validators=[validate_timeout]
+    )
+    read_timeout = models.FloatField(
+        _("read timeout (s)"), default=15.0, validators=[validate_timeout]
+    )
     security_groups = models.ManyToManyField(
         "accounts.SecurityGroup", blank=True, related_name="providers",
         verbose_name=_("security groups"),
@@ -56,13 +131,25 @@ class Provider(models.Model):
                 fields=["is_default"], condition=Q(is_default=True), name="one_default_provider"
             ),
             models.CheckConstraint(
-                condition=Q(connect_timeout__gt=0) & Q(read_timeout__gt=0),
-                name="provider_timeouts_positive",
+                condition=Q(connect_timeout__gte=TIMEOUT_MIN)
+                & Q(connect_timeout__lte=TIMEOUT_MAX)
+                & Q(read_timeout__gte=TIMEOUT_MIN)
+                & Q(read_timeout__lte=TIMEOUT_MAX),
+                name="provider_timeouts_in_range",
+                violation_error_message=_("Timeouts are between 0.1 and 120 seconds."),
             ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """What the chosen type requires (per field), beyond each field's own validators."""
+        from providers.configuration import type_errors
+
+        errors = type_errors(self)
+        if errors:
+            raise ValidationError(errors)
 
     def get_secret_settings(self) -> dict[str, str]:
         return json.loads(self.secret_settings) if self.secret_settings else {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -12,10 +13,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from contactcenter.services import model_update
 from providers.adapters import adapter_class, registry
 from providers.adapters.base import Adapter, OutgoingSMS, SendError, WebhookRequest
-from providers.configuration import check, config_for, type_fields
+from providers.configuration import config_for, type_fields
 from providers.delivery import DeliveryStatus, should_replace
 from providers.encoding import EncodingError, segment_info
 from providers.models import DeliveryReport, InboundMessage, InboundPart, OutboundMessage, Provider
@@ -26,20 +29,6 @@ logger = logging.getLogger("contactcenter.providers")
 # Sent (after commit) with ``provider`` and ``reports`` (StatusReport list) whenever delivery
 # reports arrive, so other apps (the dialer's spool) can follow their own messages.
 delivery_reports_received = Signal()
-
-EDITABLE = (
-    "name",
-    "api_type",
-    "endpoint",
-    "username",
-    "sender",
-    "ports",
-    "number_regexp",
-    "encoding",
-    "is_default",
-    "connect_timeout",
-    "read_timeout",
-)
 
 
 # ----------------------------------------------------------------------------- default rules
@@ -76,33 +65,25 @@ def save_provider(
     raise AssertionError("unreachable")
 
 
-DEFAULTS = {
-    **dict.fromkeys(
-        ("name", "api_type", "endpoint", "username", "sender", "ports", "number_regexp"), ""
-    ),
-    "encoding": "auto",
-    "connect_timeout": 5.0,
-    "read_timeout": 15.0,
-    "is_default": False,
-}
-
-
 def _save(provider: Provider | None, values: dict[str, Any], secrets: dict[str, str]) -> Provider:
     existing = list(_lock_providers())
     current = next((p for p in existing if provider and p.pk == provider.pk), None)
-    merged: dict[str, Any] = {k: getattr(current, k) for k in EDITABLE} if current else {}
-    merged = {**DEFAULTS, **merged, **{k: v for k, v in values.items() if k in EDITABLE}}
-    api_type = merged.get("api_type") or ""
-    if api_type not in registry():
-        raise ValidationError({"api_type": f"Unknown API type “{api_type}”."})
-    specs = type_fields(api_type)
+    target = current or Provider()
+    data = {k: v for k, v in values.items() if k in Provider.EDITABLE}
+    api_type = data.get("api_type", target.api_type) or ""
+    errors: dict[str, str] = {}
+    specs = type_fields(api_type) if api_type in registry() else ()
     secret_keys = {s.setting for s in specs if s.setting and s.secret}
     plain_keys = {s.setting for s in specs if s.setting and not s.secret}
     given = dict(values.get("settings") or {})
-    unknown = sorted(set(given) - plain_keys - secret_keys)
+    unknown = sorted(set(given) - plain_keys - secret_keys) if specs else []
     if unknown:
-        raise ValidationError({"settings": f"Unknown setting “{unknown[0]}” for {api_type}."})
+        errors["settings"] = _("Unknown setting “%(key)s” for %(type)s.") % {
+            "key": unknown[0],
+            "type": api_type,
+        }
 
+    # Settings and secrets: a changed type starts afresh; an empty secret keeps the stored one.
     same_type = current is not None and current.api_type == api_type
     plain = dict(current.settings) if same_type and "settings" not in values else {}
     plain.update(given)
@@ -112,30 +93,28 @@ def _save(provider: Provider | None, values: dict[str, Any], secrets: dict[str, 
             plain[spec.setting] = spec.default
     secret_values = current.get_secret_settings() if same_type else {}
     secret_values.update({k: str(v) for k, v in secrets.items() if k in secret_keys and v})
-    password = secrets.get("password") or (current.password if current else "")
+    if secrets.get("password"):
+        data["password"] = secrets["password"]
+    data["settings"] = plain
+    data["secret_settings"] = json.dumps(secret_values) if secret_values else ""
 
-    errors = check({**merged, "password": password, "settings": {**plain, **secret_values}})
-    name = (merged.get("name") or "").strip()
-    if name and any(p.name == name and p.pk != getattr(current, "pk", None) for p in existing):
-        errors["name"] = "A provider with this name exists."
-    if errors:
-        raise ValidationError(errors)
-
-    target = current or Provider()
-    for key in EDITABLE:
-        setattr(target, key, merged[key])
-    target.name = name
-    target.password = password
-    target.settings = plain
-    target.set_secret_settings(secret_values)
-    if target.is_default:
+    if data.get("is_default"):
         Provider.objects.filter(is_default=True).exclude(pk=target.pk).update(is_default=False)
-    target.save()
-    if values.get("security_groups") is not None:
-        target.security_groups.set(values["security_groups"])
+    target, changed = model_update(
+        instance=target,
+        fields=(*Provider.EDITABLE, "password", "settings", "secret_settings"),
+        data=data,
+        extra_errors=errors,
+        # One default is this service's rule (the old one is unmarked above, under the lock);
+        # the database constraint catches a race and save_provider tries again.
+        clean_exclude=("is_default",),
+    )
     _ensure_one_default()
     target.refresh_from_db()
-    logger.info("provider saved", extra={"provider": target.pk, "api_type": target.api_type})
+    logger.info(
+        "provider saved",
+        extra={"provider": target.pk, "api_type": target.api_type, "changed": changed},
+    )
     return target
 
 
@@ -151,8 +130,10 @@ def delete_provider(*, provider: Provider) -> None:
         or InboundMessage.objects.filter(provider=provider).exists()
     ):
         raise ValidationError(
-            "This provider has sent or received messages; their history keeps it. Disable its "
-            "use in campaigns and dialers instead."
+            _(
+                "This provider has sent or received messages; their history keeps it. Disable "
+                "its use in campaigns and dialers instead."
+            )
         )
     Provider.objects.filter(pk=provider.pk).delete()
     _ensure_one_default()
@@ -190,16 +171,16 @@ def send_message(
     """
     destination = destination.strip()
     if not destination:
-        raise ValidationError({"destination": "Give a destination number."})
+        raise ValidationError({"destination": _("Give a destination number.")})
     if not number_matches(provider, destination):
         raise ValidationError(
             {
-                "destination": f"Incorrect number format: {destination} does not match "
-                f"{provider.number_regexp}."
+                "destination": _("Incorrect number format: %(number)s does not match %(regexp)s.")
+                % {"number": destination, "regexp": provider.number_regexp}
             }
         )
     if not text:
-        raise ValidationError({"message": "The message is empty."})
+        raise ValidationError({"message": _("The message is empty.")})
     try:
         info = segment_info(text, provider.encoding)
     except EncodingError as exc:

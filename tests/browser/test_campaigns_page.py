@@ -79,7 +79,7 @@ def test_supervisor_creates_a_campaign_and_adds_members(
     page.fill("[name=threshold_abandon]", "-3")
     page.click("[data-testid=save]")
     assert (
-        "A whole number of 0 or more."
+        "Ensure this value is greater than or equal to 0."
         in page.locator("[data-testid=error-threshold_abandon]").inner_text()
     )
     campaign.refresh_from_db()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from accounts.models import User
+from accounts.models import SecurityGroup, User
 from campaigns.models import Campaign, Schedule
 from campaigns.services import save_campaign, save_schedule
 from providers.models import Provider
@@ -26,7 +26,10 @@ def make_campaign(user: User, **values: Any) -> Campaign:
     return save_campaign(user=user, campaign=None, values=campaign_values(user, **values))
 
 
-def office_hours(name: str = "Office") -> Schedule:
+def office_hours(name: str = "Office", group: SecurityGroup | None = None) -> Schedule:
+    """Weekdays 9–18 in Montevideo, in ``group`` (default: the first group, "Sales")."""
+    group = group or SecurityGroup.objects.order_by("pk").first()
     return save_schedule(schedule=None, name=name, time_zone="America/Montevideo",
+                         security_group=group,
                          rules=[{"weekdays": [0, 1, 2, 3, 4], "start": dt.time(9),
                                  "end": dt.time(18)}], holidays=[])  # fmt: skip

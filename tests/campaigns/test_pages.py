@@ -54,7 +54,7 @@ def test_schedule_page_refuses_end_before_start(client, supervisor):
             **{"rules-0-weekdays": ["1"], "rules-0-start": "18:00", "rules-0-end": "09:00"}
         ),
     ).content.decode()
-    assert "Rule 1: the end (09:00) is not after the start (18:00)" in html
+    assert "Rule 1: The end (09:00) is not after the start (18:00)" in html
     assert not Schedule.objects.exists()
 
 

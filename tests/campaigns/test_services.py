@@ -57,11 +57,11 @@ def test_schedules_and_presets_are_saved_in_order(supervisor):
     ("values", "field", "message"),
     [
         ({"name": " "}, "name", "Give the campaign a name."),
-        ({"threshold_abandon": -5}, "threshold_abandon", "A whole number of 0 or more."),
-        ({"threshold_acd": "many"}, "threshold_acd", "A whole number of 0 or more."),
-        ({"service_level": 120}, "service_level", "A percentage between 0 and 100."),
-        ({"max_interactions_per_agent": 0}, "max_interactions_per_agent", "At least 1."),
-        ({"strategy": "loudest"}, "strategy", "Choose one of"),
+        ({"threshold_abandon": -5}, "threshold_abandon", "greater than or equal to 0."),
+        ({"threshold_acd": "many"}, "threshold_acd", "must be an integer"),
+        ({"service_level": 120}, "service_level", "less than or equal to 100."),
+        ({"max_interactions_per_agent": 0}, "max_interactions_per_agent", "greater than or equal to 1."),
+        ({"strategy": "loudest"}, "strategy", "not a valid choice"),
     ],
 )  # fmt: skip
 def test_bad_values_are_refused_with_a_field_error(supervisor, values, field, message):
@@ -75,7 +75,7 @@ def test_duplicate_name_is_refused(supervisor):
     make_campaign(supervisor)
     with pytest.raises(ValidationError) as caught:
         make_campaign(supervisor, did="999")
-    assert caught.value.message_dict["name"] == ["A campaign named “Sales” exists already."]
+    assert caught.value.message_dict["name"] == ["A campaign with this name exists already."]
     assert Campaign.objects.count() == 1
 
 
@@ -83,7 +83,10 @@ def test_did_already_used_on_the_same_provider_is_refused(supervisor):
     make_campaign(supervisor, name="A", did="5000")
     with pytest.raises(ValidationError) as caught:
         make_campaign(supervisor, name="B", did="5000")
-    assert "DID “5000” is already used by campaign “A”" in caught.value.message_dict["did"][0]
+    # The other campaign is never named: it may be outside the user's groups (issue 10.11).
+    assert caught.value.message_dict["did"] == [
+        "DID “5000” is already used by another campaign on this provider."
+    ]
     other = twilio_provider("Twilio backup")
     assert make_campaign(supervisor, name="C", did="5000", provider=other).did == "5000"
 
@@ -113,7 +116,7 @@ def test_bad_preset_stores_nothing(supervisor):
             values=campaign_values(supervisor),
             presets=[{"title": "Ok", "text": "fine"}, {"title": "", "text": "x"}],
         )
-    assert caught.value.message_dict["preset_responses"] == ["Pre-set response 2: give it a title."]
+    assert caught.value.message_dict["preset_responses"] == ["Pre-set response 2: Give it a title."]
     assert not Campaign.objects.exists() and not PresetResponse.objects.exists()
 
 
@@ -166,11 +169,11 @@ def test_members_only_agents_and_only_visible(supervisor, other_supervisor, agen
     ("rules", "holidays", "field", "message"),
     [
         ([{"weekdays": [0], "start": dt.time(18), "end": dt.time(9)}], [], "rules",
-         "Rule 1: the end (09:00) is not after the start (18:00)"),
+         "Rule 1: The end (09:00) is not after the start (18:00)"),
         ([{"weekdays": [], "start": dt.time(9), "end": dt.time(18)}], [], "rules",
-         "Rule 1: choose at least one weekday"),
+         "Rule 1: Choose at least one weekday"),
         ([], [{"date": dt.date(2026, 12, 25), "start": dt.time(10), "end": None}], "holidays",
-         "give both opening and closing times"),
+         "Give both opening and closing times"),
         ([], [{"date": dt.date(2026, 12, 25)}, {"date": dt.date(2026, 12, 25)}], "holidays",
          "is listed twice"),
     ],
@@ -204,5 +207,18 @@ def test_a_schedule_in_use_cannot_be_deleted(supervisor):
     save_campaign(
         user=supervisor, campaign=None, values=campaign_values(supervisor), schedules=[schedule]
     )
-    with pytest.raises(ValidationError, match="attached to Sales"):
-        delete_schedule(schedule=schedule)
+    with pytest.raises(ValidationError, match="attached to campaign “Sales”"):
+        delete_schedule(user=supervisor, schedule=schedule)
+
+
+def test_a_did_clash_with_another_groups_campaign_does_not_name_it(
+    supervisor, other_supervisor, client
+):
+    """Issue 10.11: the supervisor learns the DID is taken, not by which campaign."""
+    make_campaign(other_supervisor, name="Plain", did="200")
+    with pytest.raises(ValidationError) as caught:
+        make_campaign(supervisor, name="Mine", did="200")
+    assert caught.value.message_dict["did"] == [
+        "DID “200” is already used by another campaign on this provider."
+    ]
+    assert "Plain" not in str(caught.value)

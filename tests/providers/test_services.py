@@ -195,3 +195,57 @@ def test_every_required_field_of_every_type_is_enforced(db, api_type, field):
     label = next(s.label for s in adapter_class(api_type).fields if s.name == field)
     assert caught.value.message_dict[field] == [f"{label} is required for {api_type}."]
     assert not Provider.objects.exists()
+
+
+# ----------------------------------------------------------------- one rule, three doors (9.10)
+BAD_VALUES = [
+    ("connect_timeout", 0, "Give a number of seconds between 0.1 and 120."),
+    ("read_timeout", 121, "Give a number of seconds between 0.1 and 120."),
+    ("read_timeout", 0.05, "Give a number of seconds between 0.1 and 120."),
+    ("number_regexp", "^(09", "Not a valid regular expression: missing ), unterminated subpattern"),
+    ("api_type", "Nope", "Unknown API type “Nope”"),
+]
+
+
+def _url_values(**extra):
+    return {"name": "Gateway", "api_type": "URLSMS", "endpoint": URL, "encoding": "auto",
+            "connect_timeout": 5, "read_timeout": 15, **extra}  # fmt: skip
+
+
+def _through_service(field, value):
+    with pytest.raises(ValidationError) as caught:
+        save_provider(provider=None, values=_url_values(**{field: value}), secrets={})
+    return caught.value.message_dict[field]
+
+
+def _through_api(client, admin, field, value):
+    from accounts.tokens import create_api_token
+
+    _token, key = create_api_token(user=admin, name="t")
+    response = client.post("/api/v1/providers/", _url_values(**{field: value}),
+                           content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Token {key}")  # fmt: skip
+    assert response.status_code == 400
+    return response.json()[field]
+
+
+def _through_form(client, admin, field, value):
+    client.force_login(admin)
+    response = client.post("/providers/", _url_values(**{field: value}))
+    assert response.status_code == 200
+    return response.context["form"].errors[field]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), BAD_VALUES)
+def test_the_same_bad_value_gets_the_same_message_through_form_api_and_service(
+    client, admin, field, value, message
+):
+    by_service = _through_service(field, value)
+    by_api = _through_api(client, admin, field, value)
+    if field == "api_type":  # the page offers a list: a value outside it is the list's error
+        assert by_service == by_api and message in by_service[0]
+        return
+    by_form = _through_form(client, admin, field, value)
+    assert by_service == by_api == by_form
+    assert by_service[0].startswith(message)
+    assert not Provider.objects.exists()
