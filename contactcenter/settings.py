@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from contactcenter import queues
 from contactcenter.local_secrets import load_secrets
 from contactcenter.redis_urls import celery_url, default_socket
 
@@ -121,6 +122,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues and routes are named in contactcenter/queues.py (dialer batches have their own queue).
+CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT
+CELERY_TASK_ROUTES = queues.ROUTES
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = os.environ.get("TIME_ZONE", "UTC")

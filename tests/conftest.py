@@ -155,13 +155,22 @@ def _worker_database_url() -> str:
 
 
 class CeleryWorker:
-    """A real ``celery worker`` process on the test database and the suite's Redis."""
+    """A real ``celery worker`` process on the test database and the suite's Redis. One process
+    serves every queue unless ``queues`` names some (``contactcenter.queues``)."""
 
     def __init__(
-        self, redis_url: str, name: str, env: dict | None = None, args: tuple = ()
+        self,
+        redis_url: str,
+        name: str,
+        env: dict | None = None,
+        args: tuple = (),
+        queues: tuple[str, ...] | None = None,
     ) -> None:
+        from contactcenter import queues as all_queues
+
         self.redis_url = redis_url
         self.name = name
+        self.queues = queues or all_queues.ALL
         self.extra_env = env or {}
         self.extra_args = list(args)
         self.process: subprocess.Popen | None = None
@@ -180,7 +189,7 @@ class CeleryWorker:
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         argv = [sys.executable, "-m", "celery", "-A", "contactcenter", "worker", "--pool", "solo",
                 "--loglevel", "INFO", "--hostname", f"{self.name}@%h", "--without-mingle",
-                "--without-gossip", *self.extra_args]  # fmt: skip
+                "--without-gossip", "--queues", ",".join(self.queues), *self.extra_args]  # fmt: skip
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=log)
         deadline = time.monotonic() + timeout
