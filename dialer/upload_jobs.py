@@ -1,14 +1,18 @@
-"""Uploads as background jobs: store the file, check it completely, load it, report progress."""
+"""Uploads as background jobs: store the file, check it completely, load it, report progress.
+
+The file goes to Django's default storage (``uploads/<random>.csv``; ``SpoolUpload.path`` holds
+its storage name), so the worker that loads it may run on another machine than the web process
+that received it. It is deleted from the storage when the job ends, however it ends.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -22,23 +26,17 @@ from dialer.models import SpoolUpload
 logger = logging.getLogger("contactcenter.uploads")
 
 
-def upload_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+UPLOADS = "uploads"  # the folder of pending uploads in the default storage
 
 
 def receive_upload(*, user: User, file: UploadedFile, kind: str = "spool") -> SpoolUpload:
-    """Store an uploaded file (streamed to disk) and queue its check and load."""
+    """Store an uploaded file (streamed to the default storage) and queue its check and load."""
     problem = uploads.check_file_name(file.name or "")
     if problem:
         raise ValidationError({"file": f"{problem}."})
-    path = upload_dir() / f"{uuid.uuid4().hex}.csv"
-    with path.open("wb") as out:
-        for chunk in file.chunks():
-            out.write(chunk)
+    name = default_storage.save(f"{UPLOADS}/{uuid.uuid4().hex}.csv", file)
     upload = SpoolUpload.objects.create(
-        kind=kind, file_name=file.name, path=str(path), size=path.stat().st_size, uploaded_by=user
+        kind=kind, file_name=file.name, path=name, size=file.size or 0, uploaded_by=user
     )
     from dialer.tasks import process_upload
 
@@ -76,9 +74,16 @@ def progress_of(upload: SpoolUpload) -> dict[str, Any]:
 
 
 def run_upload(upload_id: int) -> SpoolUpload:
-    """Check the whole file; if it is clean, load it. A bad file stores nothing."""
+    """Check the whole file; if it is clean, load it. A bad file stores nothing. Only a queued
+    upload is run, once: a second task for it (the sweeper's, a redelivery) does nothing."""
+    taken = SpoolUpload.objects.filter(pk=upload_id, state=SpoolUpload.State.QUEUED).update(
+        state=SpoolUpload.State.CHECKING
+    )
     upload = SpoolUpload.objects.select_related("uploaded_by").get(pk=upload_id)
-    path, user = Path(upload.path), upload.uploaded_by
+    if not taken:
+        logger.info("upload already taken", extra={"upload": upload_id, "state": upload.state})
+        return upload
+    name, user = upload.path, upload.uploaded_by
     client = redis_client()
 
     def progress(phase: str, done: int, total: int) -> None:
@@ -91,14 +96,13 @@ def run_upload(upload_id: int) -> SpoolUpload:
                 {"upload": upload_id, "phase": phase, "done": done, "total": total},
             )
 
-    SpoolUpload.objects.filter(pk=upload_id).update(state=SpoolUpload.State.CHECKING)
     try:
         if upload.kind == "spool":
             # One pass: checked and streamed in one transaction that any error rolls back.
-            report, stored = uploads.ingest_spool(path, user, upload, progress)
+            report, stored = uploads.ingest_spool(name, user, upload, progress)
         else:
-            report = uploads.check_dncr(path, user)
-            stored = uploads.load_dncr(path, user) if report.ok else 0
+            report = uploads.check_dncr(name, user)
+            stored = uploads.load_dncr(name, user) if report.ok else 0
         if not report.ok:
             SpoolUpload.objects.filter(pk=upload_id).update(
                 state=SpoolUpload.State.REJECTED,
@@ -130,5 +134,5 @@ def run_upload(upload_id: int) -> SpoolUpload:
         )
         raise
     finally:
-        path.unlink(missing_ok=True)
+        default_storage.delete(name)
     return SpoolUpload.objects.get(pk=upload_id)

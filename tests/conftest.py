@@ -228,6 +228,36 @@ def celery_worker(django_db_setup) -> Iterator[CeleryWorker]:
     worker.stop()
 
 
+# ---------------------------------------------------------------- a Redis of the test's own
+def _point_celery_at(url: str) -> None:
+    """Point this process's Celery app at ``url`` and drop its pooled connections."""
+    from contactcenter.celery import app
+
+    app.conf.broker_url = app.conf.result_backend = url
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def private_redis(settings) -> Iterator:
+    """A Redis for this test alone (``stop()`` and ``start()`` it for an outage), with this
+    process's settings (REDIS_URL, the Celery broker) and Celery app pointed at it. Workers
+    started on ``private_redis.url`` share it; the suite's Redis and worker are left alone."""
+    from contactcenter.embedded_redis import PrivateRedis
+    from contactcenter.redis_urls import celery_url
+
+    server = PrivateRedis(ARTIFACTS / "private-redis" / f"{free_port()}.sock").start()
+    before = settings.CELERY_BROKER_URL
+    settings.REDIS_URL = server.url
+    settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = celery_url(server.url)
+    _point_celery_at(celery_url(server.url))
+    yield server
+    _point_celery_at(before)
+    server.stop()
+
+
 # ---------------------------------------------------------------- fake provider
 @pytest.fixture
 def fake_provider() -> Iterator[FakeProviderServer]:
