@@ -132,7 +132,14 @@ CELERY_TIMEZONE = os.environ.get("TIME_ZONE", "UTC")
 CELERY_BEAT_SCHEDULE = {
     # Settles dead workers' batches and starts sending where dialers are running and open.
     "dialer-tick": {"task": "dialer.tasks.tick", "schedule": 2.0},
+    # Resumes stored work whose task was never published (Redis away): contactcenter/sweeper.py.
+    "sweeper": {
+        "task": "contactcenter.sweep",
+        "schedule": float(os.environ.get("SWEEP_EVERY", "15")),
+    },
 }
+# The sweeper resumes stored work still unprocessed after this many seconds.
+SWEEP_AFTER_SECONDS = float(os.environ.get("SWEEP_AFTER_SECONDS", "10"))
 # SMS dialer: batch tasks in flight per dialer (keep below the workers' total concurrency so a
 # slow provider never takes every worker), and how long one task sends before handing over.
 DIALER_PARALLEL_BATCHES = int(os.environ.get("DIALER_PARALLEL_BATCHES", "4"))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from redis import RedisError
 
 from contactcenter.events import publish_now
 from dialer.models import PositionCounter, SpoolCount
 from dialer.states import SpoolState
+
+logger = logging.getLogger("contactcenter.dialer")
 
 # Adds ``rows`` (campaign_id, state, count) to the counters. Every writer gives its rows in
 # state order, so concurrent batches lock counter rows in the same order and cannot deadlock.
@@ -54,9 +58,13 @@ def publish_counts(campaign_id: int) -> None:
     if now - _published_at.get(campaign_id, -1.0) < PUBLISH_EVERY:
         return  # this process published a moment ago: no round trip to Redis
     _published_at[campaign_id] = now
-    if not redis_client().set(
-        f"cc:counts-published:{campaign_id}", 1, nx=True, px=int(PUBLISH_EVERY * 1000)
-    ):
+    try:
+        if not redis_client().set(
+            f"cc:counts-published:{campaign_id}", 1, nx=True, px=int(PUBLISH_EVERY * 1000)
+        ):
+            return
+    except RedisError:  # a screen hint must not break the change that raised it
+        logger.warning("counters not published: Redis unreachable", extra={"campaign": campaign_id})
         return
 
     publish_now(

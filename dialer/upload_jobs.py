@@ -14,11 +14,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils import timezone
+from redis import RedisError
 
 from accounts.models import User
 from contactcenter.events import publish_now, user_group
+from contactcenter.publishing import publish_on_commit
 from contactcenter.redis_client import redis_client
 from dialer import uploads
 from dialer.models import SpoolUpload
@@ -40,7 +41,8 @@ def receive_upload(*, user: User, file: UploadedFile, kind: str = "spool") -> Sp
     )
     from dialer.tasks import process_upload
 
-    transaction.on_commit(lambda: process_upload.delay(upload.pk))
+    # Stored, so answered as stored: if Redis is away the sweeper resumes it.
+    publish_on_commit(process_upload, upload.pk)
     return upload
 
 
@@ -49,9 +51,11 @@ def progress_key(upload_id: int) -> str:
 
 
 def progress_of(upload: SpoolUpload) -> dict[str, Any]:
-    live = {
-        k.decode(): v.decode() for k, v in redis_client().hgetall(progress_key(upload.pk)).items()
-    }
+    try:
+        raw = redis_client().hgetall(progress_key(upload.pk))
+    except RedisError:  # progress is a hint; the upload's state is in the database
+        raw = {}
+    live = {k.decode(): v.decode() for k, v in raw.items()}
     done, total = int(live.get("done", 0)), int(live.get("total", 0))
     if upload.state == SpoolUpload.State.DONE:
         done = total = upload.rows_loaded
