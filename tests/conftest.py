@@ -230,7 +230,8 @@ def celery_worker(django_db_setup) -> Iterator[CeleryWorker]:
 
 # ---------------------------------------------------------------- a Redis of the test's own
 def _point_celery_at(url: str) -> None:
-    """Point this process's Celery app at ``url`` and drop its pooled connections."""
+    """Point this process's Celery app at ``url`` and drop its pooled connections and its result
+    backend (this thread's)."""
     from contactcenter.celery import app
 
     app.conf.broker_url = app.conf.result_backend = url
@@ -238,6 +239,8 @@ def _point_celery_at(url: str) -> None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    app._backend_cache = None  # the result backend, cached per app or per thread
+    vars(app._local).pop("backend", None)
 
 
 @pytest.fixture
