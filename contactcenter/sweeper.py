@@ -3,9 +3,10 @@
 Nothing depends on a Celery publish succeeding (``contactcenter.publishing``): a request stores its
 work and answers, and when the publish after commit fails (Redis away) the work waits, stored.
 The sweeper runs on beat (SWEEP_EVERY seconds) and once when a worker starts, and hands every
-piece of work older than SWEEP_AFTER_SECONDS and still unprocessed to its usual task again: inbound
-messages still pending routing, uploads still queued, running dialers with rows to send and no
-batch task (the dialer's own tick, which also settles dead workers' batches).
+piece of work older than SWEEP_AFTER_SECONDS and still unprocessed to its usual task again:
+inbound messages still pending routing, uploads still queued (or left half-way by a worker that
+died), running dialers with rows to send and no batch task (the dialer's own tick, which also
+settles dead workers' batches).
 
 One function per kind of work. Runs never overlap (a Redis lock), and a piece of work resumed is
 not handed over again for RESUMED_TTL seconds (its task may simply be waiting in a busy queue);
@@ -77,14 +78,19 @@ def resume_inbound(full: bool = False) -> int:
 
 
 def resume_uploads(full: bool = False) -> int:
-    """Uploads stored but still queued: check and load them (their usual task)."""
+    """Uploads stored but never finished: still queued, or left half-way by a worker that died
+    (no job holds them): check and load them (their usual task)."""
     from dialer.models import SpoolUpload
     from dialer.tasks import process_upload
+    from dialer.upload_jobs import UNFINISHED, is_running
 
-    queued = SpoolUpload.objects.filter(
-        state=SpoolUpload.State.QUEUED, created_at__lt=stale_before()
-    ).order_by("created_at")
-    ids = not_resumed_lately("upload", queued.values_list("pk", flat=True)[:MOST_PER_RUN])
+    unfinished = SpoolUpload.objects.filter(state__in=UNFINISHED, created_at__lt=stale_before())
+    ids = [
+        pk
+        for pk in unfinished.order_by("created_at").values_list("pk", flat=True)[:MOST_PER_RUN]
+        if not is_running(pk)
+    ]
+    ids = not_resumed_lately("upload", ids)
     for done, pk in enumerate(ids):
         if not publish(process_upload, pk):
             forget_resumed("upload", ids[done:])

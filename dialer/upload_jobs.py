@@ -7,6 +7,7 @@ that received it. It is deleted from the storage when the job ends, however it e
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from typing import Any
@@ -16,6 +17,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from redis import RedisError
+from redis.exceptions import LockError
+from redis.lock import Lock
 
 from accounts.models import User
 from contactcenter.events import publish_now, user_group
@@ -77,20 +80,49 @@ def progress_of(upload: SpoolUpload) -> dict[str, Any]:
     }
 
 
+UNFINISHED = (SpoolUpload.State.QUEUED, SpoolUpload.State.CHECKING, SpoolUpload.State.LOADING)
+LOCK_SECONDS = 600  # a job holds its upload this long, extended at every progress report
+
+
+def lock_key(upload_id: int) -> str:
+    return f"cc:upload:lock:{upload_id}"
+
+
+def is_running(upload_id: int) -> bool:
+    """A live job holds this upload (its worker has not died)."""
+    return bool(redis_client().exists(lock_key(upload_id)))
+
+
 def run_upload(upload_id: int) -> SpoolUpload:
-    """Check the whole file; if it is clean, load it. A bad file stores nothing. Only a queued
-    upload is run, once: a second task for it (the sweeper's, a redelivery) does nothing."""
-    taken = SpoolUpload.objects.filter(pk=upload_id, state=SpoolUpload.State.QUEUED).update(
-        state=SpoolUpload.State.CHECKING
-    )
-    upload = SpoolUpload.objects.select_related("uploaded_by").get(pk=upload_id)
-    if not taken:
-        logger.info("upload already taken", extra={"upload": upload_id, "state": upload.state})
-        return upload
-    name, user = upload.path, upload.uploaded_by
+    """Check the whole file; if it is clean, load it. A bad file stores nothing. One job at a time
+    holds an upload (a Redis lock that expires if its worker dies); a second task for it (the
+    sweeper's, a redelivery) does nothing, and a finished upload is never run again. A job that
+    died is run again from the start: the load is one transaction, so it had stored nothing."""
+    client = redis_client()
+    lock = client.lock(lock_key(upload_id), timeout=LOCK_SECONDS)
+    if not lock.acquire(blocking=False):
+        logger.info("upload already being run", extra={"upload": upload_id})
+        return SpoolUpload.objects.get(pk=upload_id)
+    try:
+        taken = SpoolUpload.objects.filter(pk=upload_id, state__in=UNFINISHED).update(
+            state=SpoolUpload.State.CHECKING
+        )
+        upload = SpoolUpload.objects.select_related("uploaded_by").get(pk=upload_id)
+        if not taken:
+            logger.info("upload already done", extra={"upload": upload_id, "state": upload.state})
+            return upload
+        return _run(upload, lock)
+    finally:
+        with contextlib.suppress(LockError):  # expired meanwhile: nothing left to release
+            lock.release()
+
+
+def _run(upload: SpoolUpload, lock: Lock) -> SpoolUpload:
+    upload_id, name, user = upload.pk, upload.path, upload.uploaded_by
     client = redis_client()
 
     def progress(phase: str, done: int, total: int) -> None:
+        lock.extend(LOCK_SECONDS, replace_ttl=True)
         client.hset(progress_key(upload_id), mapping={"phase": phase, "done": done, "total": total})
         client.expire(progress_key(upload_id), 24 * 3600)
         if upload.uploaded_by_id:  # live progress in the uploader's browser

@@ -158,12 +158,35 @@ def test_upload_while_redis_is_away_is_stored_then_loaded(
 def test_sweeper_runs_never_overlap_and_hand_work_over_once(supervisor, private_redis, settings):
     from contactcenter.redis_client import redis_client
     from contactcenter.sweeper import LOCK
+    from dialer.upload_jobs import lock_key
 
     settings.SWEEP_AFTER_SECONDS = 0
-    upload = SpoolUpload.objects.create(file_name="a.csv", path="uploads/a.csv")
+    queued = SpoolUpload.objects.create(file_name="a.csv", path="uploads/a.csv")
+    # Left half-way by a worker that died (no job holds it), and one a live job holds.
+    SpoolUpload.objects.create(file_name="b.csv", path="uploads/b.csv", state="checking")
+    held = SpoolUpload.objects.create(file_name="c.csv", path="uploads/c.csv", state="loading")
+    redis_client().set(lock_key(held.pk), "a live job")
     redis_client().set(LOCK, "another run")
     assert sweep() is None  # another run holds the lock
     redis_client().delete(LOCK)
-    assert sweep()["uploads"] == 1
-    assert sweep()["uploads"] == 0  # handed over a moment ago: its task may be waiting
-    assert SpoolUpload.objects.get(pk=upload.pk).state == SpoolUpload.State.QUEUED
+    assert sweep()["uploads"] == 2
+    assert sweep()["uploads"] == 0  # handed over a moment ago: their tasks may be waiting
+    assert SpoolUpload.objects.get(pk=queued.pk).state == SpoolUpload.State.QUEUED
+
+
+def test_an_upload_left_half_way_runs_again_once(supervisor, private_redis, settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from dialer.upload_jobs import run_upload
+
+    settings.MEDIA_ROOT = tmp_path
+    campaign = make_campaign(supervisor, name="campsms", did="")
+    name = default_storage.save("uploads/x.csv", ContentFile(b"campsms;099000001;Hi;1\n"))
+    upload = SpoolUpload.objects.create(
+        file_name="x.csv", path=name, state="checking", uploaded_by=supervisor
+    )
+    assert run_upload(upload.pk).state == SpoolUpload.State.DONE
+    assert run_upload(upload.pk).state == SpoolUpload.State.DONE  # a late second task: nothing
+    assert SpoolRow.objects.filter(campaign=campaign).count() == 1
+    assert not default_storage.exists(name)
