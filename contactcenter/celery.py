@@ -1,13 +1,32 @@
-"""The Celery application: broker and results on Redis in every mode."""
+"""The Celery application: broker and results on Redis in every mode, and the sweeper's task
+(on beat, and once whenever a worker starts)."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
 
 app = Celery("contactcenter")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.task(name="contactcenter.sweep", ignore_result=True)
+def sweep(full: bool = False) -> None:
+    """Resume stored work nobody took (``contactcenter.sweeper``)."""
+    from contactcenter.sweeper import sweep as run
+
+    run(full=full)
+
+
+@worker_ready.connect
+def sweep_at_worker_start(**kwargs: Any) -> None:
+    """A worker that starts (after an outage, a deploy) has the sweeper look at everything."""
+    from contactcenter.publishing import publish
+
+    publish(sweep, True)

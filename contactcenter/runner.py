@@ -1,4 +1,4 @@
-"""``make run``: the web server (ASGI), a Celery worker and Celery beat, together.
+"""``make run``: the web server (ASGI), the Celery workers (one per kind of queue) and Celery beat.
 
 Without REDIS_URL a private Redis is started first (see ``embedded_redis``). Ctrl-C (or SIGTERM)
 stops every process; if one of them dies, the others are stopped too and the exit code says so.
@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from contactcenter import queues
 from contactcenter.embedded_redis import PrivateRedis
 from contactcenter.redis_urls import default_socket
 
@@ -20,16 +21,26 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def commands(host: str, port: str, var_dir: Path) -> dict[str, list[str]]:
+    """The web server, one Celery worker per kind (``queues.WORKERS``: dialer batches apart from
+    everything else) and beat."""
     python = sys.executable
-    return {
+    concurrency = {
+        "worker": os.environ.get("WORKER_CONCURRENCY", "2"),
+        "dialer": os.environ.get("DIALER_WORKER_CONCURRENCY", "4"),
+    }
+    procs = {
         "web": [python, "-m", "uvicorn", "contactcenter.asgi:application",
                 "--host", host, "--port", port, "--no-access-log"],
-        "worker": [python, "-m", "celery", "-A", "contactcenter", "worker",
-                   "--loglevel", "INFO", "--concurrency", os.environ.get("WORKER_CONCURRENCY", "2"),
-                   "--hostname", "worker@%h"],
-        "beat": [python, "-m", "celery", "-A", "contactcenter", "beat", "--loglevel", "INFO",
-                 "--schedule", str(var_dir / "celerybeat-schedule")],
     }  # fmt: skip
+    for kind, served in queues.WORKERS.items():
+        procs[kind if kind == "worker" else f"worker-{kind}"] = [
+            python, "-m", "celery", "-A", "contactcenter", "worker", "--loglevel", "INFO",
+            "--queues", ",".join(served), "--concurrency", concurrency.get(kind, "2"),
+            "--hostname", f"{kind}@%h",
+        ]  # fmt: skip
+    procs["beat"] = [python, "-m", "celery", "-A", "contactcenter", "beat", "--loglevel", "INFO",
+                     "--schedule", str(var_dir / "celerybeat-schedule")]  # fmt: skip
+    return procs
 
 
 def main() -> int:

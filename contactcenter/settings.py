@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
+from contactcenter import queues
 from contactcenter.local_secrets import load_secrets
 from contactcenter.redis_urls import celery_url, default_socket
 
@@ -185,13 +187,23 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues and routes are named in contactcenter/queues.py (dialer batches have their own queue).
+CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT
+CELERY_TASK_ROUTES = queues.ROUTES
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = os.environ.get("TIME_ZONE", "UTC")
 CELERY_BEAT_SCHEDULE = {
     # Settles dead workers' batches and starts sending where dialers are running and open.
     "dialer-tick": {"task": "dialer.tasks.tick", "schedule": 2.0},
+    # Resumes stored work whose task was never published (Redis away): contactcenter/sweeper.py.
+    "sweeper": {
+        "task": "contactcenter.sweep",
+        "schedule": float(os.environ.get("SWEEP_EVERY", "15")),
+    },
 }
+# The sweeper resumes stored work still unprocessed after this many seconds.
+SWEEP_AFTER_SECONDS = float(os.environ.get("SWEEP_AFTER_SECONDS", "10"))
 # SMS dialer: batch tasks in flight per dialer (keep below the workers' total concurrency so a
 # slow provider never takes every worker), and how long one task sends before handing over.
 DIALER_PARALLEL_BATCHES = int(os.environ.get("DIALER_PARALLEL_BATCHES", "4"))
@@ -226,6 +238,21 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# Uploaded files (CSV uploads until they are loaded) go through Django's storage API, so web and
+# workers on different machines share them: a directory every process mounts at MEDIA_ROOT, or
+# an S3-compatible bucket (django-storages: FILE_STORAGE_BACKEND=storages.backends.s3.S3Storage
+# and its options as JSON in FILE_STORAGE_OPTIONS; see docs/deploy.md). Never served publicly.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(os.environ.get("FILE_STORAGE_OPTIONS") or "{}"),
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -9,12 +9,13 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from redis import RedisError
 
 from contactcenter.events import publish_now
 from dialer.models import PositionCounter, SpoolCount
 from dialer.states import SpoolState
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("contactcenter.dialer")
 
 # Adds ``rows`` (campaign_id, state, count) to the counters. Every writer gives its rows in
 # state order, so concurrent batches lock counter rows in the same order and cannot deadlock.
@@ -63,10 +64,14 @@ def publish_counts(campaign_id: int) -> None:
         _publish_later(campaign_id, wait)  # this process published a moment ago
         return
     _published_at[campaign_id] = now
-    if not redis_client().set(
-        f"cc:counts-published:{campaign_id}", 1, nx=True, px=int(PUBLISH_EVERY * 1000)
-    ):
-        _publish_later(campaign_id, PUBLISH_EVERY)  # another process did
+    try:
+        if not redis_client().set(
+            f"cc:counts-published:{campaign_id}", 1, nx=True, px=int(PUBLISH_EVERY * 1000)
+        ):
+            _publish_later(campaign_id, PUBLISH_EVERY)  # another process did
+            return
+    except RedisError:  # a screen hint must not break the change that raised it
+        logger.warning("counters not published: Redis unreachable", extra={"campaign": campaign_id})
         return
     _publish(campaign_id)
 

@@ -4,6 +4,12 @@ Before a row is handed to the provider it is marked ``inflight``; once the provi
 outcome replaces the mark. A worker holds its batch with a heartbeat key that it can only
 extend, never recreate: once the heartbeat has expired (the worker is presumed dead) the worker
 can no longer mark rows, so recovery and a late worker never both decide a row's fate.
+
+The journal is opened with a sentinel field (``opened``) before any row is claimed. A journal
+without it means the evidence is gone (Redis restarted without persistence, was flushed, or
+evicted the key): recovery then cannot tell rows never handed to the provider from rows in
+flight, and reports every claimed row without a recorded outcome as "fate unknown" rather than
+sending it again.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from contactcenter.redis_client import redis_client
 
 JOURNAL_TTL = 7 * 24 * 3600
 INFLIGHT = "inflight"
+OPENED = "opened"  # the sentinel field: present from before the first claim to the end
 
 # KEYS: heartbeat, journal. ARGV: heartbeat ttl, journal ttl, number of outcomes n, then n
 # (row, outcome) pairs, then the rows to mark in flight.
@@ -62,7 +69,12 @@ class Journal:
         self._step = self.redis.register_script(_STEP)
 
     def open(self) -> None:
-        self.redis.set(heartbeat_key(self.token), "1", ex=self.ttl)
+        """Start the heartbeat and the journal (with its sentinel) together, before claiming."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.set(heartbeat_key(self.token), "1", ex=self.ttl)
+        pipe.hset(journal_key(self.token), OPENED, "1")
+        pipe.expire(journal_key(self.token), JOURNAL_TTL)
+        pipe.execute()
 
     def step(self, inflight: list[int], done: list[tuple[int, Outcome]]) -> bool:
         """One round trip: record ``done``'s outcomes, then mark ``inflight`` rows in flight if
@@ -83,13 +95,20 @@ def alive(token: str) -> bool:
     return bool(redis_client().exists(heartbeat_key(token)))
 
 
-def read(token: str) -> dict[int, Outcome | None]:
-    """Every row the batch marked: its outcome, or None when it was in flight."""
-    raw = redis_client().hgetall(journal_key(token))
-    return {
-        int(k): None if v.decode() == INFLIGHT else Outcome.loads(v.decode())
-        for k, v in raw.items()
-    }
+@dataclass
+class Evidence:
+    """What the journal of a batch still says. ``complete`` is False when the journal lost its
+    sentinel: rows it does not name may have been in flight."""
+
+    complete: bool
+    marked: dict[int, Outcome | None]  # row: its outcome, or None when it was in flight
+
+
+def read(token: str) -> Evidence:
+    raw = {k.decode(): v.decode() for k, v in redis_client().hgetall(journal_key(token)).items()}
+    complete = raw.pop(OPENED, None) is not None
+    marked = {int(k): None if v == INFLIGHT else Outcome.loads(v) for k, v in raw.items()}
+    return Evidence(complete, marked)
 
 
 def forget(token: str) -> None:

@@ -1,6 +1,7 @@
 """Settling the batches of workers that died: journalled outcomes are applied, rows never handed
 to the provider go back to the queue, rows that were in flight wait in the "unknown" list for an
-operator (Requeue / Drop). Nothing is ever resent blindly."""
+operator (Requeue / Drop). Nothing is ever resent blindly: when the journal itself is gone
+(Redis lost it), every row without a recorded outcome goes to the "unknown" list."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def recover_abandoned_batches() -> int:
 
 
 def settle(token: str) -> None:
-    marked = journal.read(token)
+    evidence = journal.read(token)
+    marked = evidence.marked
     with transaction.atomic():
         rows = list(
             SpoolRow.objects.select_for_update().filter(
@@ -49,7 +51,10 @@ def settle(token: str) -> None:
             return
         campaign_id = rows[0].campaign_id
         known = {r.id: marked[r.id] for r in rows if marked.get(r.id) is not None}
-        unknown = [r.id for r in rows if r.id in marked and marked[r.id] is None]
+        if evidence.complete:  # rows the journal does not name were never handed over
+            unknown = [r.id for r in rows if r.id in marked and marked[r.id] is None]
+        else:  # evidence lost: any row without an outcome may have been sent
+            unknown = [r.id for r in rows if r.id not in known]
         claimed = [
             Claimed(r.id, r.destination, r.message, r.attempts) for r in rows if r.id not in unknown
         ]
@@ -57,10 +62,19 @@ def settle(token: str) -> None:
         SpoolRow.objects.filter(id__in=unknown).update(
             fate_unknown=True,
             updated_at=timezone.now(),
-            error="worker died while sending: fate unknown",
+            error=(
+                "worker died while sending: fate unknown"
+                if evidence.complete
+                else "worker died and its crash journal was lost (Redis): fate unknown"
+            ),
         )
     journal.forget(token)
     logger.warning(
         "abandoned batch settled",
-        extra={"claim": token, "rows": len(rows), "unknown": len(unknown)},
+        extra={
+            "claim": token,
+            "rows": len(rows),
+            "unknown": len(unknown),
+            "journal_lost": not evidence.complete,
+        },
     )

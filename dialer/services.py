@@ -103,10 +103,12 @@ def save_dialer(
 
 
 def kick() -> None:
-    """Let the workers look for work now rather than at the next beat (after commit)."""
+    """Let the workers look for work now rather than at the next beat (after commit). A failed
+    publish is only logged: the beat's tick (and the sweeper) find the work anyway."""
+    from contactcenter.publishing import publish_on_commit
     from dialer.tasks import tick
 
-    transaction.on_commit(lambda: tick.delay())
+    publish_on_commit(tick)
 
 
 def start_dialer(*, dialer: Dialer) -> Dialer:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from contactcenter.publishing import publish
 from dialer.dispatch import dialers_to_run, refresh_slot, release_slot, take_slot
 from dialer.recovery import recover_abandoned_batches
 from dialer.sending import send_for
@@ -12,9 +13,20 @@ from dialer.sending import send_for
 def tick() -> None:
     """Every few seconds (beat): settle dead workers' batches, start batch tasks where needed."""
     recover_abandoned_batches()
+    start_batches()
+
+
+def start_batches() -> int:
+    """Publish a batch task for every free slot of every dialer with rows to send; returns how
+    many. A publish that fails gives its slot back (the next tick tries again)."""
+    started = 0
     for dialer in dialers_to_run():
         while take_slot(dialer.pk):
-            send_batches.delay(dialer.pk)
+            if not publish(send_batches, dialer.pk):
+                release_slot(dialer.pk)
+                return started
+            started += 1
+    return started
 
 
 @shared_task(ignore_result=True, acks_late=False)
@@ -29,8 +41,8 @@ def send_batches(dialer_id: int) -> None:
         more = send_for(dialer_id, settings.DIALER_TASK_SECONDS)
     finally:
         release_slot(dialer_id)
-        if more and take_slot(dialer_id):
-            send_batches.delay(dialer_id)
+        if more and take_slot(dialer_id) and not publish(send_batches, dialer_id):
+            release_slot(dialer_id)
 
 
 @shared_task(ignore_result=True)

@@ -6,7 +6,9 @@ blank lines skipped, UTF-8 with or without a BOM, any line ending. DNCR format:
 ``number;campaign;`` (an empty campaign: every campaign).
 
 Files are read line by line twice (check, then load), so memory does not grow with the file;
-rows land with PostgreSQL ``COPY`` (bulk inserts on SQLite) in one transaction.
+rows land with PostgreSQL ``COPY`` (bulk inserts on SQLite) in one transaction. A file is either
+a local path (the ``load_spool`` command) or the name of an upload in Django's default storage
+(web and workers may run on different machines: see docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +38,27 @@ PROGRESS_EVERY = 5000
 FILE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PRIORITY = re.compile(r"\d{1,9}")
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
+Source = Path | str  # a local file, or the name of a file in the default storage
+READ_BLOCK = 1 << 20
+
+
+def open_source(source: Source) -> IO[bytes]:
+    if isinstance(source, Path):
+        return source.open("rb")
+    return default_storage.open(source, "rb")
+
+
+def raw_lines(source: Source) -> Iterator[bytes]:
+    """The file's lines as bytes, split on ``\n`` only (as a local file iterates), read in
+    blocks whatever the storage."""
+    with open_source(source) as handle:
+        rest = b""
+        while block := handle.read(READ_BLOCK):
+            *complete, rest = (rest + block).split(b"\n")
+            for line in complete:
+                yield line + b"\n"
+        if rest:
+            yield rest
 
 
 @dataclass
@@ -69,17 +94,16 @@ class BadLine(ValueError):
         self.line, self.message = line, message
 
 
-def lines(path: Path) -> Iterator[tuple[int, str]]:
+def lines(source: Source) -> Iterator[tuple[int, str]]:
     """(line number, text) of every non-blank line; BadLine for a line that is not UTF-8."""
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise BadLine(number, f"not UTF-8 text ({exc.reason})") from exc
-            text = text.rstrip("\r\n")
-            if text.strip():
-                yield number, text
+    for number, raw in enumerate(raw_lines(source), start=1):
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadLine(number, f"not UTF-8 text ({exc.reason})") from exc
+        text = text.rstrip("\r\n")
+        if text.strip():
+            yield number, text
 
 
 def split(text: str) -> list[str]:
@@ -144,7 +168,7 @@ class SpoolReader:
         return SpoolLine(campaign_id, destination, message, int(priority), idm, data)
 
 
-def check_spool(path: Path, user: User, progress: Progress | None = None) -> Report:
+def check_spool(path: Source, user: User, progress: Progress | None = None) -> Report:
     reader, report = SpoolReader(user), Report()
     try:
         for number, text in lines(path):
@@ -164,7 +188,7 @@ class _Rejected(Exception):
 
 
 def ingest_spool(
-    path: Path, user: User, upload: SpoolUpload | None = None, progress: Progress | None = None
+    path: Source, user: User, upload: SpoolUpload | None = None, progress: Progress | None = None
 ) -> tuple[Report, int]:
     """Check and load in one pass inside one transaction: every line is checked, rows are
     streamed to the table as they pass, and any error rolls the whole file back (stores
@@ -174,8 +198,7 @@ def ingest_spool(
     upload_id = upload.pk if upload else None
     per_campaign: dict[int, int] = {}
     # Positions are reserved before the COPY starts (no other query can run during a COPY).
-    with path.open("rb") as handle:
-        most = sum(1 for raw in handle if raw.strip())
+    most = sum(1 for raw in raw_lines(path) if raw.strip())
     state = {"next": reserve_positions(most) if most else 0}
 
     def position() -> int:
@@ -311,7 +334,7 @@ def parse_dncr(
     return None if problems else (normalise(phone), campaigns.get(name))
 
 
-def check_dncr(path: Path, user: User) -> Report:
+def check_dncr(path: Source, user: User) -> Report:
     campaigns, report = dict(campaigns_for(user).values_list("name", "pk")), Report()
     allow_global = may_manage_global(user)
     try:
@@ -325,7 +348,7 @@ def check_dncr(path: Path, user: User) -> Report:
     return report
 
 
-def load_dncr(path: Path, user: User) -> int:
+def load_dncr(path: Source, user: User) -> int:
     campaigns, report = dict(campaigns_for(user).values_list("name", "pk")), Report()
     allow_global = may_manage_global(user)
     entries = {parse_dncr(n, t, campaigns, report, allow_global) for n, t in lines(path)}

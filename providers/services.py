@@ -257,9 +257,10 @@ def receive_inbound(*, provider: Provider, request: WebhookRequest) -> list[Inbo
             stored.append(message)
     if stored:
         from campaigns.tasks import route_inbound_messages
+        from contactcenter.publishing import publish_on_commit
 
-        ids = [m.pk for m in stored]
-        transaction.on_commit(lambda: route_inbound_messages.delay(ids))
+        # Stored, so answered as stored: if Redis is away the sweeper routes them later.
+        publish_on_commit(route_inbound_messages, [m.pk for m in stored])
     return stored
 
 

@@ -155,13 +155,22 @@ def _worker_database_url() -> str:
 
 
 class CeleryWorker:
-    """A real ``celery worker`` process on the test database and the suite's Redis."""
+    """A real ``celery worker`` process on the test database and the suite's Redis. One process
+    serves every queue unless ``queues`` names some (``contactcenter.queues``)."""
 
     def __init__(
-        self, redis_url: str, name: str, env: dict | None = None, args: tuple = ()
+        self,
+        redis_url: str,
+        name: str,
+        env: dict | None = None,
+        args: tuple = (),
+        queues: tuple[str, ...] | None = None,
     ) -> None:
+        from contactcenter import queues as all_queues
+
         self.redis_url = redis_url
         self.name = name
+        self.queues = queues or all_queues.ALL
         self.extra_env = env or {}
         self.extra_args = list(args)
         self.process: subprocess.Popen | None = None
@@ -180,7 +189,7 @@ class CeleryWorker:
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         argv = [sys.executable, "-m", "celery", "-A", "contactcenter", "worker", "--pool", "solo",
                 "--loglevel", "INFO", "--hostname", f"{self.name}@%h", "--without-mingle",
-                "--without-gossip", *self.extra_args]  # fmt: skip
+                "--without-gossip", "--queues", ",".join(self.queues), *self.extra_args]  # fmt: skip
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=log)
         deadline = time.monotonic() + timeout
@@ -217,6 +226,39 @@ def celery_worker(django_db_setup) -> Iterator[CeleryWorker]:
     worker = CeleryWorker(settings.REDIS_URL, "test-worker").start()
     yield worker
     worker.stop()
+
+
+# ---------------------------------------------------------------- a Redis of the test's own
+def _point_celery_at(url: str) -> None:
+    """Point this process's Celery app at ``url`` and drop its pooled connections and its result
+    backend (this thread's)."""
+    from contactcenter.celery import app
+
+    app.conf.broker_url = app.conf.result_backend = url
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+    app._backend_cache = None  # the result backend, cached per app or per thread
+    vars(app._local).pop("backend", None)
+
+
+@pytest.fixture
+def private_redis(settings) -> Iterator:
+    """A Redis for this test alone (``stop()`` and ``start()`` it for an outage), with this
+    process's settings (REDIS_URL, the Celery broker) and Celery app pointed at it. Workers
+    started on ``private_redis.url`` share it; the suite's Redis and worker are left alone."""
+    from contactcenter.embedded_redis import PrivateRedis
+    from contactcenter.redis_urls import celery_url
+
+    server = PrivateRedis(ARTIFACTS / "private-redis" / f"{free_port()}.sock").start()
+    before = settings.CELERY_BROKER_URL
+    settings.REDIS_URL = server.url
+    settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = celery_url(server.url)
+    _point_celery_at(celery_url(server.url))
+    yield server
+    _point_celery_at(before)
+    server.stop()
 
 
 # ---------------------------------------------------------------- fake provider

@@ -34,7 +34,7 @@ def broker():
 def workers(broker):
     started = []
 
-    def start(count=1, beat=True, **env):
+    def start(count=1, beat=True, queues=None, **env):
         base = {"DIALER_TASK_SECONDS": "5", "DIALER_HEARTBEAT_MARGIN": "2", **env}
         for i in range(count):
             args = (
@@ -43,7 +43,11 @@ def workers(broker):
                 else ()
             )
             worker = CeleryWorker(
-                broker.url, f"dialer-{broker.port}-{len(started)}", env=base, args=args
+                broker.url,
+                f"dialer-{broker.port}-{len(started)}",
+                env=base,
+                args=args,
+                queues=queues,
             )
             started.append(worker.start())
         return started[-count:]
@@ -197,3 +201,70 @@ def test_a_dead_provider_does_not_hold_up_another_dialer(server, supervisor, wor
         # The dead provider was tried, then rested: its rows wait, none lost, none failed.
         assert len(dead.requests) < 50
         assert SpoolRow.objects.filter(campaign=slow.campaign, state=S.TO_PROCESS).count() == 200
+
+
+def test_default_queue_runs_while_every_dialer_slot_is_busy(server, supervisor, broker, workers):
+    """Dialer batches have their own queue and workers: with the dialer worker busy sending (and
+    more batches waiting for it), a task on the default queue still starts at once."""
+    from campaigns.tasks import route_inbound_messages
+    from contactcenter import queues
+    from contactcenter.celery import app
+    from contactcenter.redis_urls import celery_url
+    from providers.models import InboundMessage
+
+    dialer = dialer_for(supervisor, gateway(server.url))
+    spool(dialer.campaign, [(f"+5989{i:07d}", "x", 0) for i in range(400)])
+    server.always(Behaviour(delay=0.2))
+    # The production shape (contactcenter.queues.WORKERS), one solo process per kind.
+    for kind, served in queues.WORKERS.items():
+        workers(1, beat=kind == "worker", queues=served, DIALER_TASK_SECONDS="20")
+    run(dialer)
+    # Every slot taken: one batch task sending in the (single-slot) dialer worker, more queued.
+    assert wait_until(lambda: len(server.requests) >= 8, 30)
+    message = InboundMessage.objects.create(
+        provider=dialer.provider, provider_message_id="q-1", sender="+59899111222", text="hi"
+    )
+    with app.connection_for_write(celery_url(broker.url)) as connection:
+        started = time.monotonic()
+        route_inbound_messages.apply_async(([message.pk],), connection=connection)
+    assert wait_until(lambda: InboundMessage.objects.get().routing != "pending", 1.0)
+    waited = time.monotonic() - started
+    assert SpoolRow.objects.filter(state=S.SENDING).exists()  # the batch is still being sent
+    print(f"default-queue task ran {waited:.3f} s after publish, dialer busy")
+
+
+def test_sigkill_then_redis_loses_the_journal_never_double_sends(
+    server, supervisor, broker, workers, settings
+):
+    """The crash journal of the dead batch is gone (FLUSHALL: Redis restarted without
+    persistence, or evicted it): recovery cannot tell sent from unsent, so every claimed row
+    without a recorded outcome goes to the fate-unknown list, none is sent again."""
+    import redis
+
+    from dialer.recovery import recover_abandoned_batches
+    from dialer.selectors import unknown_rows
+
+    settings.REDIS_URL = broker.url  # recovery below runs here, on the workers' Redis
+    dialer = dialer_for(supervisor, gateway(server.url, connect_timeout=1, read_timeout=2))
+    numbers = [f"+5989{i:07d}" for i in range(120)]
+    spool(dialer.campaign, [(n, "x", 0) for n in numbers])
+    server.always(Behaviour(delay=0.1))
+    (first,) = workers(1)
+    run(dialer)
+    assert wait_until(lambda: len(server.requests) >= 15, 30)
+    first.kill()  # mid-batch: rows claimed, some in flight
+    claimed = SpoolRow.objects.filter(state=S.SENDING).count()
+    assert claimed
+    redis.Redis.from_url(broker.url).flushall()  # the journal (and the heartbeat) are gone
+    assert recover_abandoned_batches() >= 1
+    unknown = unknown_rows(dialer.campaign)
+    assert len(unknown) == claimed  # nothing of the dead batches went back to the queue
+    assert all("journal was lost" in r.error for r in unknown)
+    workers(1)  # a fresh worker sends what was never claimed
+    assert wait_until(lambda: unfinished(dialer.campaign) == 0, 120)
+    received = collections.Counter(r.json()["to"] for r in server.requests)
+    assert max(received.values()) == 1, [n for n, c in received.items() if c > 1]
+    rows = list(SpoolRow.objects.filter(campaign=dialer.campaign))
+    final = [r for r in rows if r.state in (S.SENT, S.FAILED, S.BLOCKED, S.OTHER)]
+    assert len(final) + len(unknown_rows(dialer.campaign)) == 120
+    assert {r.destination for r in unknown} & set(received)  # some really were in flight

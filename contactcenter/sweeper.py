@@ -1,0 +1,136 @@
+"""The sweeper: resumes stored work that nobody took.
+
+Nothing depends on a Celery publish succeeding (``contactcenter.publishing``): a request stores its
+work and answers, and when the publish after commit fails (Redis away) the work waits, stored.
+The sweeper runs on beat (SWEEP_EVERY seconds) and once when a worker starts, and hands every
+piece of work older than SWEEP_AFTER_SECONDS and still unprocessed to its usual task again:
+inbound messages still pending routing, uploads still queued (or left half-way by a worker that
+died), running dialers with rows to send and no batch task (the dialer's own tick, which also
+settles dead workers' batches).
+
+One function per kind of work. Runs never overlap (a Redis lock), and a piece of work resumed is
+not handed over again for RESUMED_TTL seconds (its task may simply be waiting in a busy queue);
+the tasks themselves take each piece once, so a second hand-over does nothing twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+import redis
+from django.conf import settings
+from django.utils import timezone
+
+from contactcenter.publishing import publish
+from contactcenter.redis_client import redis_client
+
+logger = logging.getLogger("contactcenter.sweeper")
+
+LOCK = "cc:sweeper:lock"
+LOCK_SECONDS = 300
+RESUMED_TTL = 300
+MOST_PER_RUN = 5000  # pieces of one kind handed over per run; the next run takes the rest
+CHUNK = 500  # inbound messages per routing task
+RECENT = timedelta(days=1)  # beat runs look this far back; the run at worker start looks at all
+
+
+def stale_before() -> datetime:
+    return timezone.now() - timedelta(seconds=settings.SWEEP_AFTER_SECONDS)
+
+
+def not_resumed_lately(kind: str, ids: Iterable[int]) -> list[int]:
+    """The ids not handed over by a sweep in the last RESUMED_TTL seconds (marking them now)."""
+    ids = list(ids)
+    pipe = redis_client().pipeline(transaction=False)
+    for pk in ids:
+        pipe.set(f"cc:sweeper:{kind}:{pk}", 1, nx=True, ex=RESUMED_TTL)
+    return [pk for pk, fresh in zip(ids, pipe.execute(), strict=True) if fresh]
+
+
+def forget_resumed(kind: str, ids: Iterable[int]) -> None:
+    """A hand-over failed: let the next run try these again."""
+    keys = [f"cc:sweeper:{kind}:{pk}" for pk in ids]
+    if keys:
+        redis_client().delete(*keys)
+
+
+def resume_inbound(full: bool = False) -> int:
+    """Inbound messages stored but still waiting for routing: route them (their usual task)."""
+    from campaigns.tasks import route_inbound_messages
+    from providers.models import InboundMessage
+
+    pending = InboundMessage.objects.filter(
+        routing=InboundMessage.Routing.PENDING, received_at__lt=stale_before()
+    )
+    if not full:
+        pending = pending.filter(received_at__gte=timezone.now() - RECENT)
+    ids = list(pending.order_by("received_at").values_list("pk", flat=True)[:MOST_PER_RUN])
+    ids = not_resumed_lately("inbound", ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        if not publish(route_inbound_messages, chunk):
+            forget_resumed("inbound", ids[start:])
+            return start
+    return len(ids)
+
+
+def resume_uploads(full: bool = False) -> int:
+    """Uploads stored but never finished: still queued, or left half-way by a worker that died
+    (no job holds them): check and load them (their usual task)."""
+    from dialer.models import SpoolUpload
+    from dialer.tasks import process_upload
+    from dialer.upload_jobs import UNFINISHED, is_running
+
+    unfinished = SpoolUpload.objects.filter(state__in=UNFINISHED, created_at__lt=stale_before())
+    ids = [
+        pk
+        for pk in unfinished.order_by("created_at").values_list("pk", flat=True)[:MOST_PER_RUN]
+        if not is_running(pk)
+    ]
+    ids = not_resumed_lately("upload", ids)
+    for done, pk in enumerate(ids):
+        if not publish(process_upload, pk):
+            forget_resumed("upload", ids[done:])
+            return done
+    return len(ids)
+
+
+def resume_dialers(full: bool = False) -> int:
+    """Running dialers with rows to send: settle dead workers' batches and start batch tasks
+    where slots are free (the dialer's watchdog, ``dialer.tasks.tick``, run here as well)."""
+    from dialer.recovery import recover_abandoned_batches
+    from dialer.tasks import start_batches
+
+    recover_abandoned_batches()
+    return start_batches()
+
+
+KINDS: dict[str, Callable[..., int]] = {
+    "inbound": resume_inbound,
+    "uploads": resume_uploads,
+    "dialers": resume_dialers,
+}
+
+
+def sweep(full: bool = False) -> dict[str, int] | None:
+    """One run over every kind of work; None when another run holds the lock. Returns how many
+    pieces of each kind were handed over."""
+    lock = redis_client().lock(LOCK, timeout=LOCK_SECONDS)
+    if not lock.acquire(blocking=False):
+        return None
+    resumed: dict[str, int] = {}
+    try:
+        for kind, resume in KINDS.items():
+            try:
+                resumed[kind] = resume(full=full)
+            except Exception:  # one kind failing must not keep the others waiting
+                logger.exception("sweep failed", extra={"kind": kind})
+    finally:
+        with contextlib.suppress(redis.exceptions.LockError):  # expired meanwhile (a long run)
+            lock.release()
+    if any(resumed.values()):
+        logger.info("stored work resumed", extra={"resumed": resumed})
+    return resumed
