@@ -140,6 +140,8 @@ DIALER_REPLY_DAYS = int(os.environ.get("DIALER_REPLY_DAYS", "7"))
 DIALER_HEARTBEAT_MARGIN = int(os.environ.get("DIALER_HEARTBEAT_MARGIN", "30"))
 # Characters refused in CSV text fields (configurable).
 SPOOL_FORBIDDEN_CHARACTERS = os.environ.get("SPOOL_FORBIDDEN_CHARACTERS", '´‘’“”"@')
+# The longest SMS text accepted anywhere (SendSMS, CSV lines, forms, API): providers.text.
+SMS_MAX_LENGTH = int(os.environ.get("SMS_MAX_LENGTH", "1600"))
 
 CHANNEL_LAYERS = {
     "default": {

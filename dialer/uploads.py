@@ -19,18 +19,21 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from campaigns.selectors import campaigns_for
 from dialer.counters import adjust, reserve_positions
-from dialer.models import DncrEntry, SpoolRow, SpoolUpload
+from dialer.models import Dialer, DncrEntry, SpoolRow, SpoolUpload
 from dialer.numbers import normalise
 from dialer.states import SpoolState
+from providers.text import CONTROL, max_length, text_problem
 
 MAX_REPORTED_ERRORS = 1000
 PROGRESS_EVERY = 5000
 FILE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PRIORITY = re.compile(r"\d{1,9}")
+LINE_ROOM_BYTES = 8192  # campaign, destination, priority, idm and data beside the message
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
@@ -67,10 +70,27 @@ class BadLine(ValueError):
         self.line, self.message = line, message
 
 
+def max_line_bytes() -> int:
+    """The longest line read: a message of ``SMS_MAX_LENGTH`` characters of 4 bytes each, and
+    room for the other columns. A longer line is refused after reading this much of it."""
+    return 4 * max_length() + LINE_ROOM_BYTES
+
+
 def lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of every non-blank line; BadLine for a line that is not UTF-8."""
+    """(line number, text) of every non-blank line; BadLine for a line that is not UTF-8 or is
+    longer than :func:`max_line_bytes` (read no further than that, whatever its length)."""
+    limit = max_line_bytes()
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(iter(lambda: handle.readline(limit + 1), b""), start=1):
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                raise BadLine(
+                    number,
+                    gettext(
+                        "the line is longer than %(bytes)s bytes (a message may have at most "
+                        "%(max)s characters)"
+                    )
+                    % {"bytes": limit, "max": max_length()},
+                )
             try:
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
@@ -101,6 +121,12 @@ class SpoolLine:
 class SpoolReader:
     def __init__(self, user: User) -> None:
         self.campaigns = dict(campaigns_for(user).values_list("name", "pk"))
+        self.providers = {  # a campaign's dialer's provider: its own text limit applies
+            d.campaign_id: d.provider
+            for d in Dialer.objects.filter(campaign_id__in=self.campaigns.values()).select_related(
+                "provider"
+            )
+        }
         self.forbidden = set(settings.SPOOL_FORBIDDEN_CHARACTERS)
         self.forbidden_re = re.compile(f"[{re.escape(settings.SPOOL_FORBIDDEN_CHARACTERS)}]")
 
@@ -127,6 +153,17 @@ class SpoolReader:
             problems.append("the destination is longer than 40 characters")
         if not message.strip():
             problems.append("the message is empty")
+        else:
+            problem = text_problem(message, self.providers.get(campaign_id))
+            if problem:
+                problems.append(problem)
+        for label, value in (("destination", destination), ("idm", idm), ("data", data)):
+            found = CONTROL.search(value)
+            if found:
+                problems.append(
+                    gettext("the %(column)s contains the control character U+%(code)04X")
+                    % {"column": label, "code": ord(found.group())}
+                )
         if not PRIORITY.fullmatch(priority):
             problems.append(f"the priority “{priority}” is not a whole number")
         for label, value in (("message", message), ("idm", idm), ("data", data)):
