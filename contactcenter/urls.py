@@ -8,7 +8,7 @@ from accounts import views as account_views
 from campaigns.api import CampaignViewSet, ScheduleViewSet
 from contactcenter import views
 from dialer.api import DialerViewSet, DncrViewSet, SpoolViewSet
-from dialer.sendsms import SendSMS
+from dialer.sendsms import LegacySendSMS, SendSMS
 from providers.api import ProviderViewSet
 
 
@@ -31,6 +31,7 @@ router.register("dncr", DncrViewSet, basename="dncr")
 api_v1 = [
     path("me/", account_views.me, name="api_me"),
     *router.urls,
+    re_path(r"^(?P<path>.*)$", views.api_not_found),  # JSON 404, not the HTML page
 ]
 
 urlpatterns = [
@@ -68,7 +69,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("Integra/resources/SMS/SendSMS", SendSMS.as_view(), name="sendsms"),
     re_path(
-        r"^Integra/resources/SMS/SendSMS/(?P<legacy>.+)$", SendSMS.as_view(), name="sendsms_legacy"
+        r"^Integra/resources/SMS/SendSMS/(?P<legacy>.+)$",
+        LegacySendSMS.as_view(),
+        name="sendsms_legacy",
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

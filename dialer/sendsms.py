@@ -28,7 +28,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -199,16 +198,23 @@ class SendSMS(APIView):
         responses={200: QUEUED, 400: FIELD_ERRORS},
         operation_id="sendsms",
     )
-    def post(self, request: Request, legacy: str | None = None) -> Response:
-        if legacy is not None:
-            raise MethodNotAllowed(
-                "POST",
-                detail=_("POST to /Integra/resources/SMS/SendSMS; the legacy path takes GET."),
-            )
-        data = request.data if hasattr(request.data, "get") else {}
+    def post(self, request: Request) -> Response:
+        data = request.data if hasattr(request.data, "get") else {}  # a JSON list: no fields
         return queue_from_fields(request.user, {k: data.get(k) for k in FIELDS})
 
     @extend_schema(exclude=True)
-    def get(self, request: Request, legacy: str | None = None) -> Response:
-        params = legacy_params(request, legacy) if legacy else request.query_params
+    def get(self, request: Request) -> Response:
+        """The fields as a query string (``?destination=…``); without them, 400 naming them."""
+        return queue_from_fields(request.user, {k: request.query_params.get(k) for k in FIELDS})
+
+
+class LegacySendSMS(SendSMS):
+    """``GET …/SendSMS/destination=…&message=…&api=…``, the manual's form; any other method on
+    this path is a 405 (not in the OpenAPI schema)."""
+
+    http_method_names = ["get", "head", "options"]
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, legacy: str) -> Response:
+        params = legacy_params(request, legacy)
         return queue_from_fields(request.user, {k: params.get(k, "") for k in FIELDS})
