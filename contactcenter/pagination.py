@@ -44,6 +44,17 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     def get_offset(self, request: Request) -> int:
         return whole_number(request, self.offset_query_param, MAX_OFFSET) or 0
 
+    def get_schema_operation_parameters(self, view: object) -> list[dict]:
+        bounds = {
+            self.limit_query_param: (1, self.max_limit),
+            self.offset_query_param: (0, MAX_OFFSET),
+        }
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            low, high = bounds[parameter["name"]]
+            parameter["schema"].update(minimum=low, maximum=high)
+        return parameters
+
 
 class IdCursorPagination(pagination.CursorPagination):
     """Pages by a unique, indexed key: no ``COUNT(*)`` and no growing ``OFFSET``, so page 10,000
@@ -60,6 +71,13 @@ class IdCursorPagination(pagination.CursorPagination):
             raise ValidationError(
                 {self.cursor_query_param: [_("Not a cursor this API gave out.")]}
             ) from exc
+
+    def get_schema_operation_parameters(self, view: object) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
     def get_page_size(self, request: Request) -> int:
         size = whole_number(request, self.page_size_query_param, self.max_page_size, minimum=1)
