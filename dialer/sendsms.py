@@ -189,6 +189,7 @@ SEND_REQUEST = inline_serializer(
 
 
 class SendSMS(APIView):
+    http_method_names = ["get", "post", "options"]  # no HEAD: a GET here queues a message
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated, SectionPermission]
     section = Section.DIALERS
@@ -212,7 +213,7 @@ class LegacySendSMS(SendSMS):
     """``GET …/SendSMS/destination=…&message=…&api=…``, the manual's form; any other method on
     this path is a 405 (not in the OpenAPI schema)."""
 
-    http_method_names = ["get", "head", "options"]
+    http_method_names = ["get", "options"]
 
     @extend_schema(exclude=True)
     def get(self, request: Request, legacy: str) -> Response:

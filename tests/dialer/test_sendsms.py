@@ -158,6 +158,13 @@ def test_post_to_the_legacy_path_is_not_a_500(client, token, campsms):
     assert not SpoolRow.objects.exists()
 
 
+def test_head_never_queues_a_message(client, token, campsms):
+    fields = "destination=099123456&message=hi&campaign=campsms"
+    assert client.head(f"{URL}/{fields}", HTTP_AUTHORIZATION=f"Token {token}").status_code == 405
+    assert client.head(f"{URL}?{fields}", HTTP_AUTHORIZATION=f"Token {token}").status_code == 405
+    assert not SpoolRow.objects.exists()
+
+
 # ------------------------------------------------------------------ text rules (SMS_MAX_LENGTH)
 @pytest.mark.parametrize(
     ("message", "error"),
