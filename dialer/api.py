@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -146,17 +147,17 @@ class SpoolFilter(django_filters.FilterSet):
     """Spool filters: a value that does not parse is a 400 naming the parameter."""
 
     campaign = django_filters.ModelChoiceFilter(
-        queryset=_user_campaigns, help_text="Campaign id (one of yours)."
+        queryset=_user_campaigns, help_text=_("Campaign id (one of yours).")
     )
     state = django_filters.ChoiceFilter(
-        choices=SpoolState.choices, help_text="Spool state code (0–6)."
+        choices=SpoolState.choices, help_text=_("Spool state code (0–6).")
     )
     destination = django_filters.CharFilter()
     created_after = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", help_text="ISO date or datetime."
+        field_name="created_at", lookup_expr="gte", help_text=_("ISO date or datetime.")
     )
     created_before = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", help_text="ISO date or datetime."
+        field_name="created_at", lookup_expr="lt", help_text=_("ISO date or datetime.")
     )
 
     class Meta:

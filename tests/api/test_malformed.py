@@ -112,6 +112,7 @@ def test_the_schema_documents_what_the_answers_are():
     members = paths["/api/v1/campaigns/{id}/members/"]["get"]["responses"]
     assert members["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/MembersOut")
     assert {"400", "401", "403", "404"} <= set(paths["/api/v1/dialers/{id}/"]["put"]["responses"])
+    assert {"200", "502"} <= set(paths["/api/v1/providers/{id}/test/"]["post"]["responses"])
     assert "/Integra/resources/SMS/SendSMS/{legacy}" not in paths
     assert "cursor" in {p["name"] for p in paths["/api/v1/spool/"]["get"]["parameters"]}
     assert {"campaign", "state", "created_after"} <= {
