@@ -29,7 +29,7 @@ router.register("spool", SpoolViewSet, basename="spool")
 router.register("dncr", DncrViewSet, basename="dncr")
 
 api_v1 = [
-    path("me/", account_views.me, name="api_me"),
+    re_path(r"^me/?$", account_views.me, name="api_me"),  # with or without the slash
     *router.urls,
     re_path(r"^(?P<path>.*)$", views.api_not_found),  # JSON 404, not the HTML page
 ]

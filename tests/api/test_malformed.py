@@ -87,6 +87,16 @@ def test_paths_that_are_not_ids_are_404(get, campsms):
         assert response["Content-Type"] == "application/json"
 
 
+def test_api_paths_work_with_and_without_the_trailing_slash(get, campsms):
+    for path in (
+        "/api/v1/me",
+        "/api/v1/me/",
+        "/api/v1/campaigns",
+        f"/api/v1/campaigns/{campsms.pk}",
+    ):
+        assert get(path).status_code == 200, path
+
+
 def test_spool_pages_by_cursor_without_counting(get, campsms):
     spool(campsms, [(f"0990000{i:02d}", "m", i % 3) for i in range(25)])
     seen, page, pages = [], get("/api/v1/spool/", limit=10), 0
