@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "channels",
     "accounts",
     "agents",
@@ -216,6 +217,8 @@ DIALER_REPLY_DAYS = int(os.environ.get("DIALER_REPLY_DAYS", "7"))
 DIALER_HEARTBEAT_MARGIN = int(os.environ.get("DIALER_HEARTBEAT_MARGIN", "30"))
 # Characters refused in CSV text fields (configurable).
 SPOOL_FORBIDDEN_CHARACTERS = os.environ.get("SPOOL_FORBIDDEN_CHARACTERS", '´‘’“”"@')
+# The longest SMS text accepted anywhere (SendSMS, CSV lines, forms, API): providers.text.
+SMS_MAX_LENGTH = int(os.environ.get("SMS_MAX_LENGTH", "1600"))
 
 CHANNEL_LAYERS = {
     "default": {
@@ -263,7 +266,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "contactcenter.pagination.LimitOffsetPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "PAGE_SIZE": 100,
 }
 SPECTACULAR_SETTINGS = {
@@ -272,6 +276,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "contactcenter.schema.document_error_responses",
+    ],
 }
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -9,7 +9,7 @@ from campaigns.api import CampaignViewSet, ScheduleViewSet
 from contactcenter import views
 from contactcenter.apidocs import DocsView, SchemaView
 from dialer.api import DialerViewSet, DncrViewSet, SpoolViewSet
-from dialer.sendsms import SendSMS
+from dialer.sendsms import LegacySendSMS, SendSMS
 from providers.api import ProviderViewSet
 
 
@@ -31,8 +31,9 @@ router.register("dncr", DncrViewSet, basename="dncr")
 router.register("security-groups", SecurityGroupViewSet, basename="security-group")
 
 api_v1 = [
-    path("me/", account_views.me, name="api_me"),
+    re_path(r"^me/?$", account_views.me, name="api_me"),  # with or without the slash
     *router.urls,
+    re_path(r"^(?P<path>.*)$", views.api_not_found),  # JSON 404, not the HTML page
 ]
 
 urlpatterns = [
@@ -71,7 +72,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("Integra/resources/SMS/SendSMS", SendSMS.as_view(), name="sendsms"),
     re_path(
-        r"^Integra/resources/SMS/SendSMS/(?P<legacy>.+)$", SendSMS.as_view(), name="sendsms_legacy"
+        r"^Integra/resources/SMS/SendSMS/(?P<legacy>.+)$",
+        LegacySendSMS.as_view(),
+        name="sendsms_legacy",
     ),
     path("api/schema/", SchemaView.as_view(), name="api_schema"),
     path("api/docs/", DocsView.as_view(url_name="api_schema"), name="api_docs"),

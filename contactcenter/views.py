@@ -5,7 +5,9 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import close_old_connections, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.csrf import csrf_exempt
 
 from contactcenter.health import health, may_see_health_details
 
@@ -60,3 +62,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico whatever the page links; send them to the SVG icon."""
     return HttpResponseRedirect(staticfiles_storage.url("favicon.svg"))
+
+
+@csrf_exempt  # nothing is changed: a POST to a wrong path is a 404, not a CSRF page
+def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Any /api/v1/ path no route takes (``/campaigns/0.5/``): a JSON 404, as the API's own."""
+    return JsonResponse({"detail": _("No such API path.")}, status=404)

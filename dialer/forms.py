@@ -10,6 +10,7 @@ from accounts.roles import Role
 from campaigns.models import Schedule
 from campaigns.selectors import campaigns_for, providers_for, schedules_for
 from dialer.models import Dialer
+from providers.text import validate_sms_text
 
 
 class DialerForm(forms.ModelForm):
@@ -47,7 +48,10 @@ class DialerForm(forms.ModelForm):
 class SingleMessageForm(forms.Form):
     destination = forms.CharField(label=_("Telephone"), max_length=40)
     message = forms.CharField(
-        label=_("Text"), widget=forms.Textarea(attrs={"rows": 2}), strip=False
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        strip=False,
+        validators=[validate_sms_text],  # the provider's own limit: queue_message
     )
 
 

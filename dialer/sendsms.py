@@ -1,19 +1,33 @@
 """SendSMS: third parties queue one message at top priority.
 
-- ``POST /Integra/resources/SMS/SendSMS`` with form fields ``destination``, ``message``,
-  ``campaign`` (name) and optionally ``agent`` (username, recorded with the message);
-- the legacy ``GET /Integra/resources/SMS/SendSMS/destination=…&message=…&api=…``, where ``api``
-  names the campaign.
-Both need ``Authorization: Token <key>``; the answer is ``{"id": …, "state": …}``.
+- ``POST /Integra/resources/SMS/SendSMS`` with fields ``destination``, ``message``, ``campaign``
+  (name) and optionally ``agent`` (username of a member of the campaign, recorded with the
+  message) and ``api`` (as below), as a form or a JSON object;
+- the legacy ``GET /Integra/resources/SMS/SendSMS/destination=…&message=…&api=…`` (the same
+  fields in the path; ``GET /Integra/resources/SMS/SendSMS?destination=…`` works too).
+
+``api`` is the manual's gateway name. When a provider of the user's has that name the message
+goes out through it: the campaign is the one named by ``campaign``, whose dialer must send
+through that provider, or, without ``campaign``, the one campaign of the user's whose dialer
+does. When no provider has that name it is taken as a campaign name (what older clients send)
+if ``campaign`` is missing, and is ignored otherwise. A spool row always goes out through its
+campaign's dialer's provider, so the row never takes another route than the one asked for.
+
+Both need ``Authorization: Token <key>``; the answer is ``{"id": …, "state": …}``; a bad request
+answers 400 with the field at fault.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,11 +38,12 @@ from accounts.authentication import ApiTokenAuthentication
 from accounts.models import User
 from accounts.roles import Role, Section
 from campaigns.models import Campaign, CampaignMember
-from campaigns.selectors import campaigns_for
+from campaigns.selectors import campaigns_for, providers_for
 from dialer.models import Dialer
 from dialer.services import queue_message
 
 PHONE = re.compile(r"^\+?\d{6,15}$")
+FIELDS = ("destination", "message", "campaign", "agent", "api")
 
 
 def legacy_params(request: Request, decoded: str) -> dict[str, str]:
@@ -38,7 +53,7 @@ def legacy_params(request: Request, decoded: str) -> dict[str, str]:
     text = raw.decode("latin-1").split("/SendSMS/", 1)[-1] if raw else decoded
     params = {}
     for pair in text.split("&"):
-        key, _, value = pair.partition("=")
+        key, _sep, value = pair.partition("=")
         params[unquote(key)] = unquote(value) if raw else value
     return params
 
@@ -52,28 +67,95 @@ def is_member(campaign: Campaign | None, username: str) -> bool:
     )
 
 
-def queue_from_fields(user: User, fields: dict[str, str]) -> Response:
+def _text(value: Any) -> str | None:
+    """A field's value as text: strings and whole numbers; None for lists, objects, booleans."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+@dataclass
+class Route:
+    campaign: Campaign | None
+    errors: dict[str, str]
+
+
+def resolve_route(user: User, name: str, api: str) -> Route:
+    """The campaign a SendSMS message joins, from ``campaign`` and the legacy ``api``."""
+    campaigns = campaigns_for(user)
+    provider = providers_for(user).filter(name=api).first() if api else None
+    if provider is None:
+        if api and not name:
+            name = api  # older clients name the campaign in ``api``
+        if not name:
+            return Route(None, {"campaign": _("Name the campaign.")})
+        campaign = campaigns.filter(name=name).first()
+        if campaign is None:
+            return Route(None, {"campaign": _("Unknown campaign “%(name)s”.") % {"name": name}})
+        return Route(campaign, {})
+    through = Dialer.objects.filter(provider=provider, campaign__in=campaigns)
+    if name:
+        campaign = campaigns.filter(name=name).first()
+        if campaign is None:
+            return Route(None, {"campaign": _("Unknown campaign “%(name)s”.") % {"name": name}})
+        if not through.filter(campaign=campaign).exists():
+            return Route(
+                None,
+                {
+                    "api": _(
+                        "Campaign “%(campaign)s” does not send through provider “%(provider)s”: "
+                        "its dialer uses another provider, or it has no dialer."
+                    )
+                    % {"campaign": campaign.name, "provider": provider.name}
+                },
+            )
+        return Route(campaign, {})
+    ids = list(through.values_list("campaign_id", flat=True)[:2])
+    if len(ids) != 1:
+        problem = (
+            _("No campaign of yours sends through provider “%(provider)s”.")
+            if not ids
+            else _("Several campaigns send through provider “%(provider)s”: name one in campaign.")
+        )
+        return Route(None, {"campaign": problem % {"provider": provider.name}})
+    return Route(campaigns.get(pk=ids[0]), {})
+
+
+def queue_from_fields(user: User, fields: dict[str, Any]) -> Response:
     errors: dict[str, str] = {}
-    destination = re.sub(r"[\s().-]", "", fields.get("destination") or "")
-    message = fields.get("message") or ""
-    name = (fields.get("campaign") or "").strip()
-    agent = (fields.get("agent") or "").strip()
-    campaign = campaigns_for(user).filter(name=name).first() if name else None
-    if not name:
-        errors["campaign"] = "Name the campaign."
-    elif campaign is None:
-        errors["campaign"] = f"Unknown campaign “{name}”."
+    values: dict[str, str] = {}
+    for key in FIELDS:
+        value = _text(fields.get(key))
+        if value is None:
+            errors[key] = _("Give one value as text.")
+        values[key] = value or ""
+    if errors:
+        return Response(errors, status=400)
+    destination = re.sub(r"[\s().-]", "", values["destination"])
+    message = values["message"]
+    agent = values["agent"].strip()
+    route = resolve_route(user, values["campaign"].strip(), values["api"].strip())
+    campaign = route.campaign
+    errors.update(route.errors)
     if not destination:
-        errors["destination"] = "Give a destination number."
+        errors["destination"] = _("Give a destination number.")
     elif not PHONE.match(destination):
-        errors["destination"] = f"“{fields.get('destination')}” is not a phone number."
+        errors["destination"] = _("“%(value)s” is not a phone number.") % {
+            "value": values["destination"][:40]
+        }
     elif campaign is not None:
         dialer = Dialer.objects.filter(campaign=campaign).select_related("provider").first()
         pattern = dialer.provider.number_regexp if dialer else ""
         if pattern and not re.search(pattern, destination):
-            errors["destination"] = f"{destination} does not match the provider's number format."
+            errors["destination"] = _("%(number)s does not match the provider's number format.") % {
+                "number": destination
+            }
     if not message.strip():
-        errors["message"] = "The message is empty."
+        errors["message"] = _("The message is empty.")
     if agent and not is_member(campaign, agent):
         # One answer for unknown agents and for agents of other campaigns: nothing to learn.
         errors["agent"] = _("“%(agent)s” is not an agent of this campaign.") % {"agent": agent}
@@ -87,28 +169,62 @@ def queue_from_fields(user: User, fields: dict[str, str]) -> Response:
             data=f"agent={agent}" if agent else "",
         )
     except ValidationError as exc:
-        return Response(exc.message_dict, status=400)
+        return Response(
+            {field: " ".join(messages) for field, messages in exc.message_dict.items()},
+            status=400,
+        )
     return Response({"id": row.pk, "state": row.state})
 
 
+QUEUED = inline_serializer(
+    "SendSMSQueued", {"id": serializers.IntegerField(), "state": serializers.IntegerField()}
+)
+FIELD_ERRORS = OpenApiResponse(
+    inline_serializer(
+        "SendSMSErrors", {key: serializers.CharField(required=False) for key in FIELDS}
+    ),
+    description="The fields at fault, each with its reason.",
+)
+SEND_REQUEST = inline_serializer(
+    "SendSMSRequest",
+    {
+        "destination": serializers.CharField(),
+        "message": serializers.CharField(),
+        "campaign": serializers.CharField(required=False),
+        "agent": serializers.CharField(required=False),
+        "api": serializers.CharField(required=False),
+    },
+)
+
+
 class SendSMS(APIView):
+    http_method_names = ["get", "post", "options"]  # no HEAD: a GET here queues a message
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated, SectionPermission]
     section = Section.DIALERS
 
+    @extend_schema(
+        request=SEND_REQUEST,
+        responses={200: QUEUED, 400: FIELD_ERRORS},
+        operation_id="sendsms",
+    )
     def post(self, request: Request) -> Response:
-        return queue_from_fields(
-            request.user,
-            {k: request.data.get(k, "") for k in ("destination", "message", "campaign", "agent")},
-        )
+        data = request.data if hasattr(request.data, "get") else {}  # a JSON list: no fields
+        return queue_from_fields(request.user, {k: data.get(k) for k in FIELDS})
 
+    @extend_schema(exclude=True)
+    def get(self, request: Request) -> Response:
+        """The fields as a query string (``?destination=…``); without them, 400 naming them."""
+        return queue_from_fields(request.user, {k: request.query_params.get(k) for k in FIELDS})
+
+
+class LegacySendSMS(SendSMS):
+    """``GET …/SendSMS/destination=…&message=…&api=…``, the manual's form; any other method on
+    this path is a 405 (not in the OpenAPI schema)."""
+
+    http_method_names = ["get", "options"]
+
+    @extend_schema(exclude=True)
     def get(self, request: Request, legacy: str) -> Response:
         params = legacy_params(request, legacy)
-        return queue_from_fields(
-            request.user,
-            {
-                "destination": params.get("destination", ""),
-                "message": params.get("message", ""),
-                "campaign": params.get("api", ""),
-            },
-        )
+        return queue_from_fields(request.user, {k: params.get(k, "") for k in FIELDS})

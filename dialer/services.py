@@ -19,6 +19,7 @@ from dialer.counters import adjust, reserve_positions
 from dialer.models import Dialer, SpoolRow
 from dialer.states import UNPROCESSED, SpoolState
 from providers.ports import parse_ports
+from providers.text import text_problem
 
 logger = logging.getLogger("contactcenter.dialer")
 S = SpoolState
@@ -146,6 +147,11 @@ def queue_message(
         errors["destination"] = "The destination is longer than 40 characters."
     if not (message or "").strip():
         errors["message"] = "The message is empty."
+    else:
+        dialer = Dialer.objects.filter(campaign=campaign).select_related("provider").first()
+        problem = text_problem(message, dialer.provider if dialer else None)
+        if problem:
+            errors["message"] = problem
     if errors:
         raise ValidationError(errors)
     row = SpoolRow.objects.create(

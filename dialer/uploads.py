@@ -29,14 +29,16 @@ from accounts.models import User
 from campaigns.selectors import campaigns_for
 from dialer.counters import adjust, reserve_positions
 from dialer.dncr import may_manage_global
-from dialer.models import DncrEntry, SpoolRow, SpoolUpload
+from dialer.models import Dialer, DncrEntry, SpoolRow, SpoolUpload
 from dialer.numbers import is_phone_number, normalise
 from dialer.states import SpoolState
+from providers.text import CONTROL, max_length, text_problem
 
 MAX_REPORTED_ERRORS = 1000
 PROGRESS_EVERY = 5000
 FILE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PRIORITY = re.compile(r"\d{1,9}")
+LINE_ROOM_BYTES = 8192  # campaign, destination, priority, idm and data beside the message
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 Source = Path | str  # a local file, or the name of a file in the default storage
 READ_BLOCK = 1 << 20
@@ -48,17 +50,18 @@ def open_source(source: Source) -> IO[bytes]:
     return default_storage.open(source, "rb")
 
 
-def raw_lines(source: Source) -> Iterator[bytes]:
-    """The file's lines as bytes, split on ``\n`` only (as a local file iterates), read in
-    blocks whatever the storage."""
+def count_lines(source: Source) -> int:
+    """Lines holding more than white space, read in blocks whatever the storage and however long
+    a line is (memory stays at one block)."""
+    count, open_line = 0, False
     with open_source(source) as handle:
-        rest = b""
         while block := handle.read(READ_BLOCK):
-            *complete, rest = (rest + block).split(b"\n")
-            for line in complete:
-                yield line + b"\n"
-        if rest:
-            yield rest
+            *complete, rest = block.split(b"\n")
+            for piece in complete:
+                count += open_line or bool(piece.strip())
+                open_line = False
+            open_line = open_line or bool(rest.strip())
+    return count + open_line
 
 
 @dataclass
@@ -94,16 +97,34 @@ class BadLine(ValueError):
         self.line, self.message = line, message
 
 
+def max_line_bytes() -> int:
+    """The longest line read: a message of ``SMS_MAX_LENGTH`` characters of 4 bytes each, and
+    room for the other columns. A longer line is refused after reading this much of it."""
+    return 4 * max_length() + LINE_ROOM_BYTES
+
+
 def lines(source: Source) -> Iterator[tuple[int, str]]:
-    """(line number, text) of every non-blank line; BadLine for a line that is not UTF-8."""
-    for number, raw in enumerate(raw_lines(source), start=1):
-        try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as exc:
-            raise BadLine(number, f"not UTF-8 text ({exc.reason})") from exc
-        text = text.rstrip("\r\n")
-        if text.strip():
-            yield number, text
+    """(line number, text) of every non-blank line; BadLine for a line that is not UTF-8 or is
+    longer than :func:`max_line_bytes` (read no further than that, whatever its length)."""
+    limit = max_line_bytes()
+    with open_source(source) as handle:
+        for number, raw in enumerate(iter(lambda: handle.readline(limit + 1), b""), start=1):
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                raise BadLine(
+                    number,
+                    _(
+                        "the line is longer than %(bytes)s bytes (a message may have at most "
+                        "%(max)s characters)"
+                    )
+                    % {"bytes": limit, "max": max_length()},
+                )
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise BadLine(number, f"not UTF-8 text ({exc.reason})") from exc
+            text = text.rstrip("\r\n")
+            if text.strip():
+                yield number, text
 
 
 def split(text: str) -> list[str]:
@@ -127,6 +148,12 @@ class SpoolLine:
 class SpoolReader:
     def __init__(self, user: User) -> None:
         self.campaigns = dict(campaigns_for(user).values_list("name", "pk"))
+        self.providers = {  # a campaign's dialer's provider: its own text limit applies
+            d.campaign_id: d.provider
+            for d in Dialer.objects.filter(campaign_id__in=self.campaigns.values()).select_related(
+                "provider"
+            )
+        }
         self.forbidden = set(settings.SPOOL_FORBIDDEN_CHARACTERS)
         self.forbidden_re = re.compile(f"[{re.escape(settings.SPOOL_FORBIDDEN_CHARACTERS)}]")
 
@@ -153,6 +180,17 @@ class SpoolReader:
             problems.append("the destination is longer than 40 characters")
         if not message.strip():
             problems.append("the message is empty")
+        else:
+            problem = text_problem(message, self.providers.get(campaign_id))
+            if problem:
+                problems.append(problem)
+        for label, value in (("destination", destination), ("idm", idm), ("data", data)):
+            found = CONTROL.search(value)
+            if found:
+                problems.append(
+                    _("the %(column)s contains the control character U+%(code)04X")
+                    % {"column": label, "code": ord(found.group())}
+                )
         if not PRIORITY.fullmatch(priority):
             problems.append(f"the priority “{priority}” is not a whole number")
         for label, value in (("message", message), ("idm", idm), ("data", data)):
@@ -198,7 +236,7 @@ def ingest_spool(
     upload_id = upload.pk if upload else None
     per_campaign: dict[int, int] = {}
     # Positions are reserved before the COPY starts (no other query can run during a COPY).
-    most = sum(1 for raw in raw_lines(path) if raw.strip())
+    most = count_lines(path)
     state = {"next": reserve_positions(most) if most else 0}
 
     def position() -> int:

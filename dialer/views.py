@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -77,6 +77,11 @@ def dialer_switch(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def monitor_page(request: HttpRequest) -> HttpResponse:
     campaigns = campaigns_for(request.user)
     chosen = request.GET.get("campaign")
+    if chosen and not (chosen.isascii() and chosen.isdigit()):
+        return HttpResponseBadRequest(
+            _("campaign: “%(value)s” is not a campaign id.") % {"value": chosen[:40]},
+            content_type="text/plain; charset=utf-8",
+        )
     campaign = campaign_for_user(user=request.user, pk=chosen) if chosen else campaigns.first()
     single = SingleMessageForm(request.POST or None)
     if request.method == "POST" and campaign is not None and single.is_valid():

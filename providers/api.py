@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -108,7 +109,18 @@ class ProviderSerializer(serializers.ModelSerializer):
 
 class TestSendSerializer(serializers.Serializer):
     destination = serializers.CharField(max_length=40)
-    message = serializers.CharField(max_length=1600, trim_whitespace=False)
+    message = serializers.CharField(trim_whitespace=False)  # rules: providers.text
+
+
+class TestResultSerializer(serializers.Serializer):
+    """What a Test send answers: 200 when the provider took it, 502 with its error otherwise."""
+
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+    provider_message_id = serializers.CharField()
+    error = serializers.CharField()
+    segments = serializers.IntegerField(allow_null=True)
+    encoding = serializers.CharField()
 
 
 class ProviderViewSet(viewsets.ModelViewSet):
@@ -123,6 +135,7 @@ class ProviderViewSet(viewsets.ModelViewSet):
         except DjangoValidationError as exc:
             raise drf_errors(exc) from exc
 
+    @extend_schema(responses={200: TestResultSerializer, 502: TestResultSerializer})
     @action(detail=True, methods=["post"], url_path="test", serializer_class=TestSendSerializer)
     def test(self, request: Request, pk: str | None = None) -> Response:
         provider = self.get_object()

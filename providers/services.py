@@ -23,6 +23,7 @@ from providers.delivery import DeliveryStatus, should_replace
 from providers.encoding import EncodingError, segment_info
 from providers.models import DeliveryReport, InboundMessage, InboundPart, OutboundMessage, Provider
 from providers.ports import parse_ports
+from providers.text import text_problem
 
 logger = logging.getLogger("contactcenter.providers")
 
@@ -181,6 +182,9 @@ def send_message(
         )
     if not text:
         raise ValidationError({"message": _("The message is empty.")})
+    problem = text_problem(text, provider)
+    if problem:
+        raise ValidationError({"message": problem})
     try:
         info = segment_info(text, provider.encoding)
     except EncodingError as exc:

@@ -101,7 +101,7 @@ def test_spool_list_and_filters(client, token, campaign):
     spool(campaign, [("099000001", "a", 1), ("099000002", "b", 0)])
     SpoolRow.objects.filter(destination="099000001").update(state=S.FAILED)
     rows = api(client, token, "get", f"/api/v1/spool/?campaign={campaign.pk}").json()["results"]
-    assert [r["destination"] for r in rows] == ["099000002", "099000001"]
+    assert [r["destination"] for r in rows] == ["099000001", "099000002"]  # entry order (id)
     failed = api(client, token, "get", f"/api/v1/spool/?state={S.FAILED}").json()["results"]
     assert [r["destination"] for r in failed] == ["099000001"]
     by_number = api(client, token, "get", "/api/v1/spool/?destination=099000002").json()["results"]
