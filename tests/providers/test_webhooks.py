@@ -7,6 +7,7 @@ import json
 import time
 
 import pytest
+from vonage import Auth
 
 from providers.configuration import webhook_url
 from providers.delivery import DeliveryStatus
@@ -143,6 +144,30 @@ def test_vonage_bad_signature_is_403(vonage):
     hook = dialect.inbound(inbound, "59899111222", "Acme", "hi")
     hook.body = hook.body.replace(b"text=hi", b"text=changed")
     assert hook.deliver()[0] == 403
+    assert nothing_stored()
+
+
+def signed_at(dialect: VonageDialect, url: str, params: dict, timestamp: object) -> Webhook:
+    auth = Auth(api_key="key1", signature_secret="sig-secret", signature_method="sha256")
+    params = {**params, "timestamp": str(timestamp)}
+    return Webhook.form(url, {**params, "sig": auth.sign_params(dict(params))})
+
+
+@pytest.mark.parametrize(
+    ("age", "answer"), [(0, 200), (290, 200), (301, 403), (3600, 403), (-301, 403)]
+)
+def test_vonage_signed_request_older_than_five_minutes_is_refused(vonage, age, answer):
+    provider, dialect, inbound, _ = vonage
+    params = {"msisdn": "59899111222", "to": "Acme", "messageId": "old-1", "text": "replayed"}
+    status, body = signed_at(dialect, inbound, params, int(time.time()) - age).deliver()
+    assert status == answer, body
+    assert InboundMessage.objects.exists() == (answer == 200)
+
+
+def test_vonage_signed_request_without_a_usable_timestamp_is_refused(vonage):
+    provider, dialect, inbound, _ = vonage
+    params = {"msisdn": "59899111222", "to": "Acme", "messageId": "old-2", "text": "x"}
+    assert signed_at(dialect, inbound, params, "yesterday").deliver()[0] == 403
     assert nothing_stored()
 
 
