@@ -38,7 +38,7 @@ from dialer.numbers import normalise
 from dialer.send_mode import SendMode
 from dialer.states import SpoolState
 from providers.adapters import adapter_class
-from providers.adapters.base import OutgoingSMS, SendError
+from providers.adapters.base import OutgoingSMS, SendError, message_number
 from providers.encoding import EncodingError, segment_info
 from providers.ports import parse_ports
 from providers.services import adapter_for
@@ -154,7 +154,7 @@ def send_row(dialer: Dialer, row: Claimed, port: int | None) -> Outcome:
         destination=row.destination,
         text=row.message,
         reference=f"spool{row.id}",
-        number=row.id,
+        number=message_number(row.id, spool=True),
         port=port,
         encoding=info.encoding,
     )

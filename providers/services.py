@@ -14,9 +14,15 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from providers.adapters import adapter_class, registry
-from providers.adapters.base import Adapter, OutgoingSMS, SendError, WebhookRequest
+from providers.adapters.base import (
+    Adapter,
+    OutgoingSMS,
+    SendError,
+    WebhookRequest,
+    message_number,
+)
 from providers.configuration import check, config_for, type_fields
-from providers.delivery import DeliveryStatus, should_replace
+from providers.delivery import DeliveryStatus, best_reports, should_replace
 from providers.encoding import EncodingError, segment_info
 from providers.models import DeliveryReport, InboundMessage, InboundPart, OutboundMessage, Provider
 from providers.ports import parse_ports
@@ -217,7 +223,7 @@ def send_message(
         destination=destination,
         text=text,
         reference=str(message.reference),
-        number=message.pk,
+        number=message_number(message.pk, spool=False),
         port=port,
         encoding=info.encoding,
     )
@@ -340,24 +346,18 @@ def receive_status(*, provider: Provider, request: WebhookRequest) -> int:
 
 @transaction.atomic
 def _apply_reports(provider: Provider, message_ids: list[str]) -> None:
-    ids = [i for i in message_ids if i]
-    if not ids:
+    best = best_reports(provider.pk, message_ids)
+    if not best:
         return
-    reports = DeliveryReport.objects.filter(provider=provider, provider_message_id__in=ids)
-    messages = {
-        m.provider_message_id: m
-        for m in OutboundMessage.objects.select_for_update().filter(
-            provider=provider, provider_message_id__in=ids
-        )
-    }
-    for report in reports.order_by("received_at", "pk"):
-        message = messages.get(report.provider_message_id)
-        if message and should_replace(message.delivery_status, report.status):
+    for message in OutboundMessage.objects.select_for_update().filter(
+        provider=provider, provider_message_id__in=list(best)
+    ):
+        report = best[message.provider_message_id]
+        if should_replace(message.delivery_status, report.status):
             message.delivery_status = report.status
             message.delivery_error = report.error
             message.status_at = report.received_at
-    for message in messages.values():
-        message.save(update_fields=["delivery_status", "delivery_error", "status_at"])
+            message.save(update_fields=["delivery_status", "delivery_error", "status_at"])
 
 
 def _jsonable(raw: Any) -> Any:

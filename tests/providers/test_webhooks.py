@@ -242,7 +242,8 @@ def test_dinstar_push_inbound_and_results(live_url):
             "fake-sn:17",
         )
         sent = send_message(provider=provider, destination="099111222", text="Hi")
-        assert dialect.status(status_url, sent.pk, "SENT_OK").deliver()[0] == 200
+        user_id = int(sent.provider_message_id)
+        assert dialect.status(status_url, user_id, "SENT_OK").deliver()[0] == 200
         sent.refresh_from_db()
         assert sent.delivery_status == DeliveryStatus.SENT
 
