@@ -38,9 +38,10 @@ from dialer.numbers import normalise
 from dialer.send_mode import SendMode
 from dialer.states import SpoolState
 from providers.adapters import adapter_class
-from providers.adapters.base import OutgoingSMS, SendError, message_number
+from providers.adapters.base import OutgoingSMS, SendError
 from providers.encoding import EncodingError, segment_info
 from providers.ports import parse_ports
+from providers.reports import message_number
 from providers.services import adapter_for
 
 logger = logging.getLogger("contactcenter.dialer")

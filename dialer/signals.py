@@ -7,7 +7,8 @@ from typing import Any
 from django.dispatch import receiver
 
 from dialer.models import Dialer, SpoolRow
-from providers.delivery import best_reports, should_replace
+from providers.delivery import should_replace
+from providers.reports import best_reports
 from providers.services import delivery_reports_received
 
 

@@ -1,7 +1,5 @@
 """Delivery status of an outbound message, normalised across providers."""
 
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,24 +44,3 @@ def rank_sql(column: str) -> str:
     """RANK as SQL, for statements that pick or compare reports in the database."""
     cases = " ".join(f"WHEN '{status.value}' THEN {rank}" for status, rank in RANK.items())
     return f"(CASE {column} {cases} ELSE 0 END)"
-
-
-# Delivery reports are all kept (providers.models.DeliveryReport), also those that arrive before
-# the message's provider id is recorded: whoever records an id (a single send, the dialer's
-# write-back) applies the best report already received for it. The best is the furthest state,
-# the latest among equals: the state that applying the reports one by one in order gives.
-def best_reports(provider_id: int, message_ids: list[str]) -> dict[str, Any]:
-    """The best DeliveryReport received so far for each of ``message_ids`` that has one."""
-    from providers.models import DeliveryReport
-
-    best: dict[str, Any] = {}
-    ids = [i for i in message_ids if i]
-    if not ids:
-        return best
-    for report in DeliveryReport.objects.filter(
-        provider_id=provider_id, provider_message_id__in=ids
-    ).order_by("received_at", "pk"):
-        current = best.get(report.provider_message_id)
-        if current is None or should_replace(current.status, report.status):
-            best[report.provider_message_id] = report
-    return best

@@ -14,15 +14,9 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from providers.adapters import adapter_class, registry
-from providers.adapters.base import (
-    Adapter,
-    OutgoingSMS,
-    SendError,
-    WebhookRequest,
-    message_number,
-)
+from providers.adapters.base import Adapter, OutgoingSMS, SendError, WebhookRequest
 from providers.configuration import check, config_for, type_fields
-from providers.delivery import DeliveryStatus, best_reports, should_replace
+from providers.delivery import DeliveryStatus, should_replace
 from providers.encoding import EncodingError, segment_info
 from providers.models import DeliveryReport, InboundMessage, InboundPart, OutboundMessage, Provider
 from providers.ports import parse_ports
@@ -219,6 +213,8 @@ def send_message(
         encoding=info.encoding,
         segments=info.segments,
     )
+    from providers.reports import message_number
+
     outgoing = OutgoingSMS(
         destination=destination,
         text=text,
@@ -346,6 +342,8 @@ def receive_status(*, provider: Provider, request: WebhookRequest) -> int:
 
 @transaction.atomic
 def _apply_reports(provider: Provider, message_ids: list[str]) -> None:
+    from providers.reports import best_reports
+
     best = best_reports(provider.pk, message_ids)
     if not best:
         return

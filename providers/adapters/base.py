@@ -68,16 +68,9 @@ class OutgoingSMS:
     destination: str
     text: str
     reference: str = ""  # our id for the message, echoed back by providers that support it
-    number: int = 0  # our numeric id for the message (message_number), for integer-only ids
+    number: int = 0  # our numeric id (providers.reports.message_number), for integer-only ids
     port: int | None = None  # gateway port chosen by the dialer, for port-based gateways
     encoding: str = "GSM7"  # the encoding chosen for this text (see providers.encoding)
-
-
-def message_number(pk: int, *, spool: bool) -> int:
-    """``OutgoingSMS.number`` of a spool row (even) or a single message (odd): gateways that
-    name messages by a number of ours (Dinstar's ``user_id``) echo it in their reports, and
-    a spool row and a single message may share a primary key."""
-    return 2 * pk if spool else 2 * pk + 1
 
 
 @dataclass(frozen=True)
