@@ -90,17 +90,18 @@ def claim_batch(campaign_id: int, token: str, limit: int) -> list[Claimed]:
 # The outcomes travel as one JSON array (parsed by PostgreSQL), not as a parameter per value.
 _GIVE_BACK_PG = (
     """
-WITH v AS (
-    SELECT * FROM json_to_recordset(%s::json) AS v(
+WITH outcomes AS (
+    SELECT * FROM json_to_recordset(%s::json) AS o(
         id bigint, state smallint, provider_message_id text, error text, attempts smallint,
         segments smallint, port smallint, retry_in double precision, number text)
 ),
-early AS (  -- reports that came before the ids were recorded (providers.delivery.best_reports)
-    SELECT DISTINCT ON (r.provider_message_id) r.provider_message_id, r.status
-    FROM providers_deliveryreport AS r
-    WHERE r.provider_id = (SELECT provider_id FROM dialer_dialer WHERE campaign_id = %s)
-        AND r.provider_message_id IN (SELECT provider_message_id FROM v)
-    ORDER BY r.provider_message_id, {received_rank} DESC, r.received_at DESC, r.id DESC
+v AS MATERIALIZED (  -- with the best report that came before the id was recorded, if any
+    SELECT o.*, early.status AS reported FROM outcomes AS o LEFT JOIN LATERAL (
+        SELECT r.status FROM providers_deliveryreport AS r
+        WHERE r.provider_id = (SELECT provider_id FROM dialer_dialer WHERE campaign_id = %s)
+            AND r.provider_message_id = o.provider_message_id AND o.provider_message_id <> ''
+        ORDER BY {received_rank} DESC, r.received_at DESC, r.id DESC LIMIT 1
+    ) AS early ON true
 ),
 written AS (
     UPDATE sms_spool AS s SET
@@ -109,11 +110,10 @@ written AS (
         next_attempt_at = %s::timestamptz + v.retry_in * interval '1 second',
         sent_at = CASE WHEN v.state = %s THEN %s::timestamptz ELSE s.sent_at END,
         number = COALESCE(NULLIF(v.number, ''), s.number),
-        delivery_status = CASE WHEN early.status IS NOT NULL AND {report_rank} >= {row_rank}
-            THEN early.status ELSE s.delivery_status END,
+        delivery_status = CASE WHEN v.reported IS NOT NULL AND {report_rank} >= {row_rank}
+            THEN v.reported ELSE s.delivery_status END,
         updated_at = %s, claim = '', fate_unknown = false
-    FROM v LEFT JOIN early ON early.provider_message_id = v.provider_message_id
-    WHERE s.id = v.id AND s.claim = %s AND s.state = %s
+    FROM v WHERE s.id = v.id AND s.claim = %s AND s.state = %s
     RETURNING v.state
 ),
 moves AS (
@@ -130,7 +130,7 @@ SELECT count(*) FROM written
 """
 ).format(
     received_rank=rank_sql("r.status"),
-    report_rank=rank_sql("early.status"),
+    report_rank=rank_sql("v.reported"),
     row_rank=rank_sql("s.delivery_status"),
 )
 _UPDATE_ROW = """
