@@ -25,6 +25,7 @@ REF_LENGTH = 100  # InboundPart.concat_ref
 MAX_PARTS = 255  # a concatenated SMS has at most 255 parts (one byte in the UDH)
 MAX_DEPTH = 32  # real webhook bodies nest 7 levels at most
 MAX_FIELDS = 1000  # form / query parameters
+MAX_ITEMS = 1000  # messages or reports in one call (Infobip sends at most 100)
 
 # NUL cannot be stored in PostgreSQL text; lone surrogates cannot be encoded as UTF-8.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -143,6 +144,8 @@ def objects(data: Mapping[str, Any], key: str, where: str = "", *, required: boo
         raise WebhookError(where + key, "missing")
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise WebhookError(where + key, "not a list of objects")
+    if len(value) > MAX_ITEMS:
+        raise WebhookError(where + key, f"more than {MAX_ITEMS} items")
     return value
 
 

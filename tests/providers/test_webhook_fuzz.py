@@ -229,6 +229,7 @@ def bodies(api_type: str) -> st.SearchStrategy:
         st.tuples(kinds, st.just("form"), forms),
         st.tuples(kinds, st.just("json"), json_values),
         st.tuples(kinds, st.just("raw"), st.binary(max_size=40)),
+        st.tuples(kinds, st.just("raw form"), st.binary(max_size=40)),
     )
 
 
@@ -244,7 +245,7 @@ def post(provider: Any, kind: str, shape: str, body: Any) -> Any:
     elif shape == "json":
         data, content_type = json.dumps(body).encode(), "application/json"
     else:
-        data, content_type = body, "application/json"
+        data, content_type = body, FORM if shape == "raw form" else "application/json"
     return Client().generic("POST", url, data, content_type=content_type, headers=headers)
 
 

@@ -181,6 +181,13 @@ def test_infobip_shapes_and_missing_fields():
             "results[0].error.name")  # fmt: skip
 
 
+def test_too_many_items_in_one_call():
+    provider = make("InfoBip")
+    item = infobip_inbound()["results"][0]
+    body = {"results": [{**item, "messageId": f"ib{i}"} for i in range(1001)]}
+    refused(post_json(provider, "inbound", body), "results", "more than 1000")
+
+
 def test_infobip_form_content_type_is_refused():
     provider = make("InfoBip")
     refused(post_form(provider, "inbound", {"messageId": "1", "from": "2"}), "body", "JSON")
