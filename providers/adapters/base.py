@@ -133,7 +133,7 @@ class WebhookRequest:
         from providers.webhook_parsing import flatten
 
         if self.headers.get("content-type", "").startswith("application/json"):
-            return {**self.query, **flatten(self.json())}
+            return flatten(self.json())
         return self.params()
 
 
