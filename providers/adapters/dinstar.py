@@ -17,7 +17,7 @@ from providers.adapters.base import (
     WebhookRequest,
 )
 from providers.delivery import DeliveryStatus
-from providers.ports import parse_ports
+from providers.ports import MAX_PORT, parse_ports
 from providers.webhook_parsing import as_object, choice, count, identifier, objects, text
 
 # 202 accepted (queued in the gateway); 500 internal error and 550 no free port are worth a retry.
@@ -113,13 +113,14 @@ class DinstarWeb(RequestsSender, Adapter):
         for i, item in enumerate(objects(data, "sms")):
             where = f"sms[{i}]."
             number = identifier(item, "incoming_sms_id", where, numbers=True, max_length=60)
-            port = item.get("port")
-            port = count(item, "port", where, default=None, low=0, high=31) if port else 0
+            # The receiving port is the recipient (campaigns use it as their DID).
+            missing = item.get("port") in (None, "")
+            port = "" if missing else str(count(item, "port", where, low=0, high=MAX_PORT))
             messages.append(
                 InboundSMS(
                     f"{sn}:{number}",
                     identifier(item, "number", where, numbers=True, max_length=60),
-                    str(port),
+                    port,
                     text(item, "text", where),
                     raw=item,
                 )
