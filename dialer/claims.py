@@ -20,7 +20,9 @@ from django.utils import timezone
 from dialer.counters import UPSERT_COUNTS, adjust, publish_counts
 from dialer.journal import Outcome
 from dialer.numbers import normalise
+from dialer.signals import apply_early_reports
 from dialer.states import SpoolState
+from providers.delivery import rank_sql
 
 S = SpoolState
 
@@ -88,10 +90,18 @@ def claim_batch(campaign_id: int, token: str, limit: int) -> list[Claimed]:
 # The outcomes travel as one JSON array (parsed by PostgreSQL), not as a parameter per value.
 _GIVE_BACK_PG = (
     """
-WITH v AS (
-    SELECT * FROM json_to_recordset(%s::json) AS v(
+WITH outcomes AS (
+    SELECT * FROM json_to_recordset(%s::json) AS o(
         id bigint, state smallint, provider_message_id text, error text, attempts smallint,
         segments smallint, port smallint, retry_in double precision, number text)
+),
+v AS MATERIALIZED (  -- with the best report that came before the id was recorded, if any
+    SELECT o.*, early.status AS reported FROM outcomes AS o LEFT JOIN LATERAL (
+        SELECT r.status FROM providers_deliveryreport AS r
+        WHERE r.provider_id = (SELECT provider_id FROM dialer_dialer WHERE campaign_id = %s)
+            AND r.provider_message_id = o.provider_message_id AND o.provider_message_id <> ''
+        ORDER BY {received_rank} DESC, r.received_at DESC, r.id DESC LIMIT 1
+    ) AS early ON true
 ),
 written AS (
     UPDATE sms_spool AS s SET
@@ -100,6 +110,8 @@ written AS (
         next_attempt_at = %s::timestamptz + v.retry_in * interval '1 second',
         sent_at = CASE WHEN v.state = %s THEN %s::timestamptz ELSE s.sent_at END,
         number = COALESCE(NULLIF(v.number, ''), s.number),
+        delivery_status = CASE WHEN v.reported IS NOT NULL AND {report_rank} >= {row_rank}
+            THEN v.reported ELSE s.delivery_status END,
         updated_at = %s, claim = '', fate_unknown = false
     FROM v WHERE s.id = v.id AND s.claim = %s AND s.state = %s
     RETURNING v.state
@@ -116,6 +128,10 @@ counted AS (
     + """)
 SELECT count(*) FROM written
 """
+).format(
+    received_rank=rank_sql("r.status"),
+    report_rank=rank_sql("v.reported"),
+    row_rank=rank_sql("s.delivery_status"),
 )
 _UPDATE_ROW = """
 UPDATE sms_spool SET state = %s, provider_message_id = %s, error = %s, attempts = %s,
@@ -169,7 +185,8 @@ def finish(
     with connection.cursor() as cursor:
         cursor.execute(
             _GIVE_BACK_PG,
-            [json.dumps(records), now, S.SENT, now, now, token, S.SENDING, S.SENDING, campaign_id],
+            [json.dumps(records), campaign_id, now, S.SENT, now, now, token, S.SENDING]
+            + [S.SENDING, campaign_id],
         )
         written = cursor.fetchone()[0]
     if written:
@@ -205,6 +222,7 @@ def _finish_portable(
                 for r in records
             ],
         )
+        apply_early_reports(campaign_id, records)
         moves = Counter((campaign_id, r["state"]) for r in records)
         moves[(campaign_id, S.SENDING)] -= len(records)
         adjust(moves)

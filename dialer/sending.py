@@ -41,6 +41,7 @@ from providers.adapters import adapter_class
 from providers.adapters.base import OutgoingSMS, SendError
 from providers.encoding import EncodingError, segment_info
 from providers.ports import parse_ports
+from providers.reports import message_number
 from providers.services import adapter_for
 
 logger = logging.getLogger("contactcenter.dialer")
@@ -154,7 +155,7 @@ def send_row(dialer: Dialer, row: Claimed, port: int | None) -> Outcome:
         destination=row.destination,
         text=row.message,
         reference=f"spool{row.id}",
-        number=row.id,
+        number=message_number(row.id, spool=True),
         port=port,
         encoding=info.encoding,
     )

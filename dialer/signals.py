@@ -6,8 +6,9 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from dialer.models import SpoolRow
+from dialer.models import Dialer, SpoolRow
 from providers.delivery import should_replace
+from providers.reports import best_reports
 from providers.services import delivery_reports_received
 
 
@@ -19,5 +20,17 @@ def follow_spool_rows(sender: Any, provider: Any, reports: list, **kwargs: Any) 
     )
     for row in rows:
         report = by_id[row.provider_message_id]
+        if should_replace(row.delivery_status, report.status):
+            SpoolRow.objects.filter(pk=row.pk).update(delivery_status=report.status)
+
+
+def apply_early_reports(campaign_id: int, records: list[dict[str, Any]]) -> None:
+    """Reports that arrived before the write-back recorded these rows' provider ids (the
+    portable write-back; PostgreSQL's does the same inside its one statement)."""
+    ids = {r["provider_message_id"]: r["id"] for r in records if r["provider_message_id"]}
+    dialer = Dialer.objects.filter(campaign_id=campaign_id).values_list("provider_id", flat=True)
+    best = best_reports(dialer.first(), list(ids)) if ids else {}
+    for row in SpoolRow.objects.filter(id__in=[ids[i] for i in best]):
+        report = best[row.provider_message_id]
         if should_replace(row.delivery_status, report.status):
             SpoolRow.objects.filter(pk=row.pk).update(delivery_status=report.status)

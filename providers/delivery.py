@@ -38,3 +38,9 @@ RANK = {
 
 def should_replace(current: str, new: str) -> bool:
     return RANK[DeliveryStatus(new)] >= RANK[DeliveryStatus(current)]
+
+
+def rank_sql(column: str) -> str:
+    """RANK as SQL, for statements that pick or compare reports in the database."""
+    cases = " ".join(f"WHEN '{status.value}' THEN {rank}" for status, rank in RANK.items())
+    return f"(CASE {column} {cases} ELSE 0 END)"

@@ -198,11 +198,13 @@ def send_message(
         encoding=info.encoding,
         segments=info.segments,
     )
+    from providers.reports import message_number
+
     outgoing = OutgoingSMS(
         destination=destination,
         text=text,
         reference=str(message.reference),
-        number=message.pk,
+        number=message_number(message.pk, spool=False),
         port=port,
         encoding=info.encoding,
     )
@@ -326,24 +328,20 @@ def receive_status(*, provider: Provider, request: WebhookRequest) -> int:
 
 @transaction.atomic
 def _apply_reports(provider: Provider, message_ids: list[str]) -> None:
-    ids = [i for i in message_ids if i]
-    if not ids:
+    from providers.reports import best_reports
+
+    best = best_reports(provider.pk, message_ids)
+    if not best:
         return
-    reports = DeliveryReport.objects.filter(provider=provider, provider_message_id__in=ids)
-    messages = {
-        m.provider_message_id: m
-        for m in OutboundMessage.objects.select_for_update().filter(
-            provider=provider, provider_message_id__in=ids
-        )
-    }
-    for report in reports.order_by("received_at", "pk"):
-        message = messages.get(report.provider_message_id)
-        if message and should_replace(message.delivery_status, report.status):
+    for message in OutboundMessage.objects.select_for_update().filter(
+        provider=provider, provider_message_id__in=list(best)
+    ):
+        report = best[message.provider_message_id]
+        if should_replace(message.delivery_status, report.status):
             message.delivery_status = report.status
             message.delivery_error = report.error
             message.status_at = report.received_at
-    for message in messages.values():
-        message.save(update_fields=["delivery_status", "delivery_error", "status_at"])
+            message.save(update_fields=["delivery_status", "delivery_error", "status_at"])
 
 
 def _jsonable(raw: Any) -> Any:

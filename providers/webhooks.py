@@ -9,7 +9,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from providers.adapters.base import WebhookError, WebhookRequest
+from providers.adapters.base import WebhookRequest
+from providers.models import Provider
 from providers.services import (
     adapter_for,
     provider_for_webhook,
@@ -17,15 +18,19 @@ from providers.services import (
     receive_status,
     verify_webhook,
 )
+from providers.webhook_parsing import WebhookError, decode_params
 
 logger = logging.getLogger("contactcenter.webhooks")
 KINDS = ("inbound", "status")
 
 
 def webhook_request(request: HttpRequest) -> WebhookRequest:
+    """The call as adapters read it. Query and form are decoded strictly (Django would replace
+    bytes that are not UTF-8): WebhookError naming ``query`` or ``body`` otherwise."""
+    body = request.body
     form = {}
     if request.content_type == "application/x-www-form-urlencoded":
-        form = {k: request.POST.get(k, "") for k in request.POST}
+        form = decode_params(body)
     url = request.build_absolute_uri()
     if settings.PUBLIC_BASE_URL:
         url = settings.PUBLIC_BASE_URL + request.get_full_path()
@@ -33,10 +38,19 @@ def webhook_request(request: HttpRequest) -> WebhookRequest:
         method=request.method or "GET",
         url=url,
         headers={k.lower(): v for k, v in request.headers.items()},
-        query={k: request.GET.get(k, "") for k in request.GET},
+        query=decode_params(request.META.get("QUERY_STRING", "").encode("latin-1"), "query"),
         form=form,
-        body=request.body,
+        body=body,
     )
+
+
+def refused(provider: Provider, kind: str, exc: WebhookError) -> JsonResponse:
+    """400 naming the field; the provider sees why, and nothing was stored."""
+    logger.warning(
+        "webhook refused",
+        extra={"provider": provider.pk, "kind": kind, "field": exc.field, "reason": exc.reason},
+    )
+    return JsonResponse({"field": exc.field, "error": exc.reason}, status=400)
 
 
 @csrf_exempt
@@ -44,26 +58,25 @@ def provider_webhook(request: HttpRequest, token: str, kind: str) -> HttpRespons
     provider = provider_for_webhook(token)
     if provider is None or kind not in KINDS:
         return JsonResponse({"error": "unknown webhook"}, status=404)
-    hook = webhook_request(request)
-    adapter_handshake = getattr(adapter_for(provider), "handshake", None)
-    if request.method == "GET" and adapter_handshake and "hub.mode" in hook.query:
-        challenge = adapter_handshake(hook)
-        if challenge is None:
-            return JsonResponse({"error": "verify token does not match"}, status=403)
-        return HttpResponse(challenge, content_type="text/plain")
-    if not verify_webhook(provider, hook):
-        logger.warning("webhook signature refused", extra={"provider": provider.pk, "kind": kind})
-        return JsonResponse({"error": "signature missing or invalid"}, status=403)
     try:
+        hook = webhook_request(request)
+        adapter_handshake = getattr(adapter_for(provider), "handshake", None)
+        if request.method == "GET" and adapter_handshake and "hub.mode" in hook.query:
+            challenge = adapter_handshake(hook)
+            if challenge is None:
+                return JsonResponse({"error": "verify token does not match"}, status=403)
+            return HttpResponse(challenge, content_type="text/plain")
+        if not verify_webhook(provider, hook):
+            logger.warning(
+                "webhook signature refused", extra={"provider": provider.pk, "kind": kind}
+            )
+            return JsonResponse({"error": "signature missing, invalid or expired"}, status=403)
         if kind == "inbound":
             stored = len(receive_inbound(provider=provider, request=hook))
         else:
             stored = receive_status(provider=provider, request=hook)
     except WebhookError as exc:
-        logger.warning(
-            "webhook refused", extra={"provider": provider.pk, "kind": kind, "reason": str(exc)}
-        )
-        return JsonResponse({"error": f"bad {kind} webhook: {exc}"}, status=400)
+        return refused(provider, kind, exc)
     body, content_type = adapter_for(provider).webhook_reply(kind)
     if not body:
         return JsonResponse({"stored": stored})

@@ -68,7 +68,7 @@ class OutgoingSMS:
     destination: str
     text: str
     reference: str = ""  # our id for the message, echoed back by providers that support it
-    number: int = 0  # our numeric id for the message, for providers that want an integer
+    number: int = 0  # our numeric id (providers.reports.message_number), for integer-only ids
     port: int | None = None  # gateway port chosen by the dialer, for port-based gateways
     encoding: str = "GSM7"  # the encoding chosen for this text (see providers.encoding)
 
@@ -100,7 +100,13 @@ class SendError(Exception):
 
 
 class WebhookError(ValueError):
-    """A webhook body that cannot be understood; answered 400 with this message."""
+    """A webhook body that cannot be understood: ``field`` names what is wrong, ``reason`` why.
+    Answered 400 ``{"field", "error"}``, nothing stored (``providers.webhook_parsing``)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -113,10 +119,10 @@ class WebhookRequest:
     body: bytes
 
     def json(self) -> Any:
-        try:
-            return json.loads(self.body or b"null")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise WebhookError(f"the body is not valid JSON: {exc}") from exc
+        """The body as JSON, checked (``providers.webhook_parsing.decode_json``)."""
+        from providers.webhook_parsing import decode_json
+
+        return decode_json(self.body)
 
     def params(self) -> dict[str, str]:
         """Query and form parameters together (form wins), for GET-or-POST webhooks."""
@@ -124,11 +130,10 @@ class WebhookRequest:
 
     def flat_params(self) -> dict[str, str]:
         """Flat parameters whether they came as query, form or a JSON object (values as text)."""
+        from providers.webhook_parsing import flatten
+
         if self.headers.get("content-type", "").startswith("application/json"):
-            data = self.json()
-            if not isinstance(data, dict):
-                raise WebhookError("the body is not an object")
-            return {k: str(v) for k, v in data.items()}
+            return flatten(self.json())
         return self.params()
 
 
@@ -156,10 +161,10 @@ class StatusReport:
 def require(data: dict[str, Any], *keys: str) -> list[Any]:
     """Values of ``keys`` in a webhook body; WebhookError naming the first one missing."""
     if not isinstance(data, dict):
-        raise WebhookError("the body is not an object")
+        raise WebhookError("body", "not an object")
     missing = [k for k in keys if data.get(k) in (None, "")]
     if missing:
-        raise WebhookError(f"missing field '{missing[0]}'")
+        raise WebhookError(missing[0], "missing")
     return [data[k] for k in keys]
 
 
@@ -206,10 +211,10 @@ class Adapter:
         return True
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
-        raise WebhookError(f"{self.api_type} does not deliver inbound messages by webhook")
+        raise WebhookError("webhook", f"{self.api_type} does not deliver inbound messages")
 
     def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
-        raise WebhookError(f"{self.api_type} does not deliver status reports by webhook")
+        raise WebhookError("webhook", f"{self.api_type} does not deliver status reports")
 
     def webhook_reply(self, kind: str) -> tuple[str, str]:
         """Body and content type of a successful webhook answer."""

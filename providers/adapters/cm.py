@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from providers import webhook_parsing as parse
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
@@ -15,7 +16,6 @@ from providers.adapters.base import (
     StatusReport,
     WebhookError,
     WebhookRequest,
-    require,
 )
 from providers.delivery import DeliveryStatus
 
@@ -102,40 +102,57 @@ class CMG(HttpSender, Adapter):
         )
 
     def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
-        data = request.json()
-        (messages,) = require(data, "messages")
-        items = messages.get("msg") if isinstance(messages, dict) else None
+        data = parse.as_object(request.json(), "body")
+        messages = parse.obj(data, "messages")
+        items = messages.get("msg")
         if isinstance(items, dict):
             items = [items]
-        if not isinstance(items, list) or not items:
-            raise WebhookError("missing field 'messages.msg'")
+        items = parse.objects({"msg": items}, "msg", "messages.")
+        if not items:
+            raise WebhookError("messages.msg", "empty")
         reports = []
-        for item in items:
-            reference, status = require(item, "reference", "status")
-            code = str(status.get("code") if isinstance(status, dict) else status)
+        for i, item in enumerate(items):
+            where = f"messages.msg[{i}]."
+            reference = parse.identifier(item, "reference", where, numbers=True)
+            status = item.get("status")
+            if isinstance(status, dict):
+                code = parse.identifier(status, "code", f"{where}status.", numbers=True)
+                error = parse.text(status, "errorDescription", f"{where}status.")
+            else:
+                code, error = parse.identifier(item, "status", where, numbers=True), ""
             if code not in STATUSES:
-                raise WebhookError(f"unknown status code '{code}'")
-            error = status.get("errorDescription", "") if isinstance(status, dict) else ""
-            reports.append(StatusReport(str(reference), STATUSES[code], error or "", item))
+                raise WebhookError(f"{where}status", f"unknown status code '{code[:40]}'")
+            reports.append(StatusReport(reference, STATUSES[code], error, item))
         return reports
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
-        data = request.json()
-        reference, sender, to = require(data, "reference", "from", "to")
-        text = data.get("message") or data.get("body") or ""
+        data = parse.as_object(request.json(), "body")
+        reference = parse.identifier(data, "reference", numbers=True)
+        key = "message" if data.get("message") not in (None, "") else "body"
+        text = data.get(key)
+        if isinstance(text, dict):
+            text = parse.text(text, "text", f"{key}.")
+        else:
+            text = parse.text(data, key)
         return [
             InboundSMS(
-                str(reference),
-                _number(sender),
-                _number(to),
-                text.get("text", "") if isinstance(text, dict) else str(text),
+                reference,
+                _number(data, "from"),
+                _number(data, "to", required=False),
+                text,
                 raw=data,
             )
         ]
 
 
-def _number(value: Any) -> str:
-    return str(value.get("number", "")) if isinstance(value, dict) else str(value)
+def _number(data: dict[str, Any], key: str, *, required: bool = True) -> str:
+    """A number as text or as ``{"number": ...}``."""
+    value = data.get(key)
+    if isinstance(value, dict):
+        return parse.address(value, "number", f"{key}.", required=required)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return parse.address({key: value}, key, required=required)
 
 
 def _json(response: Any) -> Any:

@@ -14,12 +14,11 @@ from providers.adapters.base import (
     SendError,
     SendResult,
     StatusReport,
-    WebhookError,
     WebhookRequest,
-    require,
 )
 from providers.delivery import DeliveryStatus
-from providers.ports import parse_ports
+from providers.ports import MAX_PORT, parse_ports
+from providers.webhook_parsing import as_object, choice, count, identifier, objects, text
 
 # 202 accepted (queued in the gateway); 500 internal error and 550 no free port are worth a retry.
 TEMPORARY_CODES = {500, 550}
@@ -108,30 +107,32 @@ class DinstarWeb(RequestsSender, Adapter):
         return SendResult(str(message.number), status="queued", raw=data)
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
-        data = request.json()
-        sn, items = require(data, "sn", "sms")
-        if not isinstance(items, list):
-            raise WebhookError("'sms' is not a list")
-        return [
-            InboundSMS(
-                f"{sn}:{require(item, 'incoming_sms_id')[0]}",
-                str(require(item, "number")[0]),
-                str(item.get("port", "")),
-                item.get("text", ""),
-                raw=item,
+        data = as_object(request.json(), "body")
+        sn = identifier(data, "sn", max_length=60)
+        messages = []
+        for i, item in enumerate(objects(data, "sms")):
+            where = f"sms[{i}]."
+            number = identifier(item, "incoming_sms_id", where, numbers=True, max_length=60)
+            # The receiving port is the recipient (campaigns use it as their DID).
+            missing = item.get("port") in (None, "")
+            port = "" if missing else str(count(item, "port", where, low=0, high=MAX_PORT))
+            messages.append(
+                InboundSMS(
+                    f"{sn}:{number}",
+                    identifier(item, "number", where, numbers=True, max_length=60),
+                    port,
+                    text(item, "text", where),
+                    raw=item,
+                )
             )
-            for item in items
-        ]
+        return messages
 
     def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
-        data = request.json()
-        results = data.get("sms_result") if isinstance(data, dict) else None
-        if not isinstance(results, list):
-            raise WebhookError("missing field 'sms_result'")
+        data = as_object(request.json(), "body")
         reports = []
-        for item in results:
-            user_id, status = require(item, "user_id", "status")
-            if status not in RESULTS:
-                raise WebhookError(f"unknown status '{status}'")
-            reports.append(StatusReport(str(user_id), RESULTS[status], raw=item))
+        for i, item in enumerate(objects(data, "sms_result")):
+            where = f"sms_result[{i}]."
+            user_id = identifier(item, "user_id", where, numbers=True)
+            status = choice(item, "status", RESULTS, where)
+            reports.append(StatusReport(user_id, status, raw=item))
         return reports

@@ -21,6 +21,7 @@ from infobip_api_client import (
 # The top-level infobip_api_client.ApiException is a pydantic model; the exception lives here.
 from infobip_api_client.exceptions import ApiException
 
+from providers import webhook_parsing as parse
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
@@ -29,10 +30,8 @@ from providers.adapters.base import (
     SendError,
     SendResult,
     StatusReport,
-    WebhookError,
     WebhookRequest,
     is_temporary_status,
-    require,
 )
 from providers.delivery import DeliveryStatus
 
@@ -128,36 +127,35 @@ class InfoBip(Adapter):
     # webhooks -------------------------------------------------------------------------------
     @staticmethod
     def _results(request: WebhookRequest) -> list[dict]:
-        data = request.json()
-        (results,) = require(data, "results")
-        if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
-            raise WebhookError("'results' is not a list of objects")
-        return results
+        return parse.objects(parse.as_object(request.json(), "body"), "results")
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
         messages = []
-        for item in self._results(request):
-            message_id, sender, to = require(item, "messageId", "from", "to")
-            text = item.get("text") or item.get("cleanText") or ""
+        for i, item in enumerate(self._results(request)):
+            where = f"results[{i}]."
+            text = parse.text(item, "text", where) or parse.text(item, "cleanText", where)
             messages.append(
                 InboundSMS(
-                    message_id, sender, to, text, segments=int(item.get("smsCount") or 1), raw=item
+                    parse.identifier(item, "messageId", where),
+                    parse.address(item, "from", where),
+                    parse.address(item, "to", where),
+                    text,
+                    segments=parse.count(item, "smsCount", where),
+                    raw=item,
                 )
             )
         return messages
 
     def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
         reports = []
-        for item in self._results(request):
-            message_id, status = require(item, "messageId", "status")
-            group = status.get("groupName") if isinstance(status, dict) else None
-            if group not in STATUSES:
-                raise WebhookError(f"unknown status groupName '{group}'")
-            error = item.get("error") or {}
-            text = (
-                "" if not isinstance(error, dict) or not error.get("id") else error.get("name", "")
-            )
-            reports.append(StatusReport(message_id, STATUSES[group], text, item))
+        for i, item in enumerate(self._results(request)):
+            where = f"results[{i}]."
+            message_id = parse.identifier(item, "messageId", where)
+            status = parse.choice(parse.obj(item, "status", where), "groupName", STATUSES,
+                                  f"{where}status.")  # fmt: skip
+            error = parse.obj(item, "error", where, required=False)
+            text = parse.text(error, "name", f"{where}error.") if error.get("id") else ""
+            reports.append(StatusReport(message_id, status, text, item))
         return reports
 
 

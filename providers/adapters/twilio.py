@@ -10,6 +10,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from providers import webhook_parsing as parse
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
@@ -19,7 +20,6 @@ from providers.adapters.base import (
     SendError,
     SendResult,
     StatusReport,
-    WebhookError,
     WebhookRequest,
     is_temporary_status,
     require,
@@ -139,24 +139,29 @@ class Twilio(Adapter):
         return validator.validate(request.url, request.form, signature)
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
-        sid, sender, to = require(request.form, "MessageSid", "From", "To")
+        form = request.form
+        require(form, "MessageSid", "From", "To")  # the first one missing is named
         return [
             InboundSMS(
-                provider_message_id=sid,
-                sender=sender.removeprefix(self.address_prefix),
-                recipient=to.removeprefix(self.address_prefix),
-                text=request.form.get("Body", ""),
-                segments=int(request.form.get("NumSegments") or 1),
-                raw=dict(request.form),
+                provider_message_id=parse.identifier(form, "MessageSid"),
+                sender=self._number(form, "From"),
+                recipient=self._number(form, "To"),
+                text=parse.text(form, "Body"),
+                segments=parse.count(form, "NumSegments"),
+                raw=dict(form),
             )
         ]
 
+    def _number(self, form: dict[str, str], key: str) -> str:
+        value = parse.text(form, key, required=True).removeprefix(self.address_prefix)
+        return parse.address({key: value}, key)
+
     def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
-        sid, status = require(request.form, "MessageSid", "MessageStatus")
-        if status not in STATUSES:
-            raise WebhookError(f"unknown MessageStatus '{status}'")
-        error = request.form.get("ErrorCode", "")
-        return [StatusReport(sid, STATUSES[status], error=error, raw=dict(request.form))]
+        form = request.form
+        sid = parse.identifier(form, "MessageSid")
+        status = parse.choice(form, "MessageStatus", STATUSES)
+        error = parse.text(form, "ErrorCode")
+        return [StatusReport(sid, status, error=error, raw=dict(form))]
 
     def webhook_reply(self, kind: str) -> tuple[str, str]:
         if kind == "inbound":

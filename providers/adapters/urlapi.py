@@ -14,6 +14,7 @@ import re
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
+from providers import webhook_parsing as parse
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
@@ -69,8 +70,10 @@ def json_escape(value: str) -> str:
     return json.dumps(value)[1:-1]
 
 
-def pick(params: dict[str, str], key: str) -> str:
-    return next((params[a] for a in INBOUND_ALIASES[key] if params.get(a)), "")
+def pick(params: dict[str, str], key: str, *, max_length: int | None = None) -> str:
+    """The first of ``key``'s aliases that has a value (checked, and named when refused)."""
+    alias = next((a for a in INBOUND_ALIASES[key] if params.get(a)), INBOUND_ALIASES[key][0])
+    return parse.text(params, alias, max_length=max_length)
 
 
 def check_pattern(config: ProviderConfig, key: str, errors: dict[str, str]) -> None:
@@ -179,28 +182,27 @@ class URLSMS(HttpSender, Adapter):
     # webhooks: our own documented format (GET or POST, form or JSON) ------------------------
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
         params = request.flat_params()
-        sender, recipient, text = (
-            pick(params, "sender"),
-            pick(params, "recipient"),
-            pick(params, "text"),
-        )
+        sender = pick(params, "sender", max_length=parse.ADDRESS_LENGTH)
+        recipient = pick(params, "recipient", max_length=parse.ADDRESS_LENGTH)
+        text = pick(params, "text")
         if not sender:
-            raise WebhookError("missing field 'from'")
-        message_id = pick(params, "id")
+            raise WebhookError("from", "missing")
+        message_id = pick(params, "id", max_length=parse.ID_LENGTH)
         if not message_id:
-            raise WebhookError("missing field 'id'")
+            raise WebhookError("id", "missing")
         return [InboundSMS(message_id, sender, recipient, text, raw=params)]
 
     def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
         params = request.flat_params()
-        message_id, word = pick(params, "id"), params.get("status", "").lower()
+        message_id = pick(params, "id", max_length=parse.ID_LENGTH)
         if not message_id:
-            raise WebhookError("missing field 'id'")
+            raise WebhookError("id", "missing")
+        word = parse.text(params, "status").lower()
         if word not in STATUS_WORDS:
             raise WebhookError(
-                f"unknown status '{word}'; expected one of {', '.join(STATUS_WORDS)}"
+                "status", f"unknown value '{word[:40]}'; expected one of {', '.join(STATUS_WORDS)}"
             )
-        return [StatusReport(message_id, STATUS_WORDS[word], params.get("error", ""), params)]
+        return [StatusReport(message_id, STATUS_WORDS[word], parse.text(params, "error"), params)]
 
 
 class URLSMSAuth(URLSMS):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from urllib.parse import urlsplit
 
 import requests
@@ -11,6 +12,7 @@ from vonage import Auth, HttpClientOptions, Vonage
 from vonage_http_client.errors import HttpRequestError
 from vonage_sms import PartialFailureError, SmsError, SmsMessage
 
+from providers import webhook_parsing as parse
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
@@ -20,7 +22,6 @@ from providers.adapters.base import (
     SendError,
     SendResult,
     StatusReport,
-    WebhookError,
     WebhookRequest,
     is_temporary_status,
     require,
@@ -39,6 +40,8 @@ STATUSES = {
     "rejected": DeliveryStatus.REJECTED,
     "unknown": DeliveryStatus.UNKNOWN,
 }
+# Signed webhooks older (or further ahead) than this are refused: replays of old callbacks.
+SIGNATURE_MAX_AGE = 300
 SIGNATURE_METHODS = (
     ("md5", "MD5 HMAC"),
     ("sha1", "SHA-1 HMAC"),
@@ -152,7 +155,7 @@ class Nexmo(Adapter):
         if not self.config.setting("signature_secret"):
             return True  # the secret URL is the only check then
         params = request.flat_params()
-        if not params.get("sig"):
+        if not params.get("sig") or not signed_recently(params.get("timestamp", "")):
             return False
         try:
             return self._signature_auth().check_signature(
@@ -163,26 +166,30 @@ class Nexmo(Adapter):
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
         params = request.flat_params()
-        message_id, sender, to = require(params, "messageId", "msisdn", "to")
-        text = params.get("text", "")
+        message_id = parse.identifier(params, "messageId")
+        sender, to = parse.address(params, "msisdn"), parse.address(params, "to")
+        text = parse.text(params, "text")
         if params.get("concat") == "true":
-            ref, total, part = require(params, "concat-ref", "concat-total", "concat-part")
-            return [
-                InboundSMS(
-                    message_id,
-                    sender,
-                    to,
-                    text,
-                    raw=params,
-                    concat=(str(ref), int(total), int(part)),
-                )
-            ]
+            require(params, "concat-ref", "concat-total", "concat-part")
+            ref = parse.identifier(params, "concat-ref", max_length=parse.REF_LENGTH)
+            total = parse.count(params, "concat-total", default=None)
+            part = parse.count(params, "concat-part", default=None, high=total)
+            return [InboundSMS(message_id, sender, to, text, raw=params, concat=(ref, total, part))]
         return [InboundSMS(message_id, sender, to, text, raw=params)]
 
     def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
         params = request.flat_params()
-        message_id, status = require(params, "messageId", "status")
-        if status not in STATUSES:
-            raise WebhookError(f"unknown status '{status}'")
-        error = params.get("err-code", "")
-        return [StatusReport(message_id, STATUSES[status], "" if error == "0" else error, params)]
+        message_id = parse.identifier(params, "messageId")
+        status = parse.choice(params, "status", STATUSES)
+        error = parse.text(params, "err-code")
+        return [StatusReport(message_id, status, "" if error == "0" else error, params)]
+
+
+def signed_recently(timestamp: str, now: float | None = None) -> bool:
+    """Whether a signed webhook's ``timestamp`` (Unix seconds) is within SIGNATURE_MAX_AGE of
+    now: an older signed callback is a replay (refused even though its signature is valid)."""
+    try:
+        signed_at = int(timestamp)
+    except ValueError:
+        return False
+    return abs((time.time() if now is None else now) - signed_at) <= SIGNATURE_MAX_AGE

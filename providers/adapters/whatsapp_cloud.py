@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from providers import webhook_parsing as parse
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
@@ -16,7 +17,6 @@ from providers.adapters.base import (
     StatusReport,
     WebhookError,
     WebhookRequest,
-    require,
 )
 from providers.delivery import DeliveryStatus
 
@@ -115,46 +115,50 @@ class WhatsAppCloud(HttpSender, Adapter):
         return None
 
     @staticmethod
-    def _values(request: WebhookRequest) -> list[dict]:
-        data = request.json()
-        (entries,) = require(data, "entry")
+    def _values(request: WebhookRequest) -> list[tuple[str, dict]]:
+        """Each ``entry[].changes[].value`` with its path in the body."""
+        data = parse.as_object(request.json(), "body")
         values = []
-        for entry in entries if isinstance(entries, list) else []:
-            for change in entry.get("changes", []) if isinstance(entry, dict) else []:
-                if isinstance(change, dict) and isinstance(change.get("value"), dict):
-                    values.append(change["value"])
+        for i, entry in enumerate(parse.objects(data, "entry")):
+            for j, change in enumerate(parse.objects(entry, "changes", f"entry[{i}].")):
+                where = f"entry[{i}].changes[{j}]."
+                values.append((f"{where}value.", parse.obj(change, "value", where)))
         if not values:
-            raise WebhookError("no entry[].changes[].value in the body")
+            raise WebhookError("entry", "no entry[].changes[].value in the body")
         return values
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSMS]:
         messages = []
-        for value in self._values(request):
-            recipient = value.get("metadata", {}).get("display_phone_number", "")
-            for item in value.get("messages", []):
-                message_id, sender = require(item, "id", "from")
-                text = (
-                    (item.get("text") or {}).get("body", "")
-                    if item.get("type") == "text"
-                    else (f"[{item.get('type', 'unknown')} message]")
-                )
-                messages.append(
-                    InboundSMS(message_id, "+" + sender.lstrip("+"), recipient, text, raw=item)
-                )
+        for where, value in self._values(request):
+            metadata = parse.obj(value, "metadata", where, required=False)
+            recipient = parse.address(
+                metadata, "display_phone_number", f"{where}metadata.", required=False
+            )
+            for k, item in enumerate(parse.objects(value, "messages", where, required=False)):
+                at = f"{where}messages[{k}]."
+                message_id = parse.identifier(item, "id", at)
+                sender = "+" + parse.address(item, "from", at).lstrip("+")
+                kind = parse.text(item, "type", at) or "unknown"
+                if kind == "text":
+                    text = parse.text(parse.obj(item, "text", at, required=False), "body",
+                                      f"{at}text.")  # fmt: skip
+                else:
+                    text = f"[{kind[:40]} message]"
+                messages.append(InboundSMS(message_id, sender, recipient, text, raw=item))
         return messages
 
     def parse_status(self, request: WebhookRequest) -> list[StatusReport]:
         reports = []
-        for value in self._values(request):
-            for item in value.get("statuses", []):
-                message_id, status = require(item, "id", "status")
-                if status not in STATUSES:
-                    raise WebhookError(f"unknown status '{status}'")
-                errors = item.get("errors") or []
-                error = (
-                    f"{errors[0].get('code')} {errors[0].get('title', '')}".strip()
-                    if errors
-                    else ""
-                )
-                reports.append(StatusReport(message_id, STATUSES[status], error, item))
+        for where, value in self._values(request):
+            for k, item in enumerate(parse.objects(value, "statuses", where, required=False)):
+                at = f"{where}statuses[{k}]."
+                message_id = parse.identifier(item, "id", at)
+                status = parse.choice(item, "status", STATUSES, at)
+                errors = parse.objects(item, "errors", at, required=False)
+                error = ""
+                if errors:
+                    code = errors[0].get("code")
+                    title = parse.text(errors[0], "title", f"{at}errors[0].")
+                    error = f"{code if isinstance(code, int | str) else ''} {title}".strip()
+                reports.append(StatusReport(message_id, status, error, item))
         return reports

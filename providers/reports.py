@@ -1,0 +1,37 @@
+"""How a delivery report finds its message.
+
+Gateways that name messages by a number of ours echo ``OutgoingSMS.number`` in their reports
+(``message_number``). Delivery reports are all kept (``providers.models.DeliveryReport``), also
+those that arrive before the message's provider id is recorded: whoever records an id (a single
+send, the dialer's write-back) applies the best report already received for it
+(``best_reports``; the dialer's PostgreSQL write-back does the same in its one statement with
+``providers.delivery.rank_sql``).
+"""
+
+from __future__ import annotations
+
+from providers.delivery import should_replace
+from providers.models import DeliveryReport
+
+
+def message_number(pk: int, *, spool: bool) -> int:
+    """``OutgoingSMS.number`` of a spool row (even) or a single message (odd): a spool row and a
+    single message may share a primary key, and gateways that name messages by this number
+    (Dinstar's ``user_id``, an integer) echo it in their reports."""
+    return 2 * pk if spool else 2 * pk + 1
+
+
+def best_reports(provider_id: int | None, message_ids: list[str]) -> dict[str, DeliveryReport]:
+    """The best report received so far for each of ``message_ids`` that has one: the furthest
+    state, the latest among equals (what applying them one by one in order gives)."""
+    best: dict[str, DeliveryReport] = {}
+    ids = [i for i in message_ids if i]
+    if not ids or provider_id is None:
+        return best
+    for report in DeliveryReport.objects.filter(
+        provider_id=provider_id, provider_message_id__in=ids
+    ).order_by("received_at", "pk"):
+        current = best.get(report.provider_message_id)
+        if current is None or should_replace(current.status, report.status):
+            best[report.provider_message_id] = report
+    return best
