@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from requests.auth import HTTPBasicAuth, HTTPDigestAuth
-
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
     InboundSMS,
     OutgoingSMS,
     ProviderConfig,
-    RequestsSender,
     SendError,
     SendResult,
     StatusReport,
@@ -18,6 +15,7 @@ from providers.adapters.base import (
     WebhookRequest,
     require,
 )
+from providers.adapters.http import HttpSender
 from providers.delivery import DeliveryStatus
 from providers.ports import parse_ports
 
@@ -31,7 +29,7 @@ RESULTS = {
 }
 
 
-class DinstarWeb(RequestsSender, Adapter):
+class DinstarWeb(HttpSender, Adapter):
     api_type = "DinstarWeb"
     label = "Dinstar gateway"
     uses_ports = True
@@ -60,6 +58,10 @@ class DinstarWeb(RequestsSender, Adapter):
         ),
     )
 
+    @property
+    def verify_tls(self) -> bool:  # gateways ship self-signed certificates
+        return self.config.setting("verify_tls", "no") == "yes"
+
     @classmethod
     def validate(cls, config: ProviderConfig) -> dict[str, str]:
         try:
@@ -68,13 +70,8 @@ class DinstarWeb(RequestsSender, Adapter):
             return {"ports": str(exc)}
         return {}
 
-    def send(self, message: OutgoingSMS) -> SendResult:
+    def deliver(self, message: OutgoingSMS) -> SendResult:
         port = message.port if message.port is not None else parse_ports(self.config.ports)[0]
-        scheme = (
-            HTTPBasicAuth
-            if self.config.setting("auth_scheme", "digest") == "basic"
-            else HTTPDigestAuth
-        )
         body = {
             "text": message.text,
             "param": [{"number": message.destination, "user_id": message.number}],
@@ -82,12 +79,14 @@ class DinstarWeb(RequestsSender, Adapter):
             "encoding": "unicode" if message.encoding == "UCS2" else "gsm-7bit",
             "request_status_report": True,
         }
-        response = self.request(
+        credentials = (self.config.username, self.config.password)
+        basic = self.config.setting("auth_scheme", "digest") == "basic"
+        response = self.http(
             "POST",
             self.config.endpoint.rstrip("/") + "/api/send_sms",
-            json=body,
-            auth=scheme(self.config.username, self.config.password),
-            verify=self.config.setting("verify_tls", "no") == "yes",
+            json_body=body,
+            basic_auth=credentials if basic else None,
+            digest_auth=None if basic else credentials,
         )
         if not response.ok:
             raise self.http_failure(response)

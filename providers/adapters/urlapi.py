@@ -17,7 +17,6 @@ from urllib.parse import quote, urlsplit
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
-    HttpSender,
     InboundSMS,
     OutgoingSMS,
     ProviderConfig,
@@ -28,6 +27,7 @@ from providers.adapters.base import (
     WebhookRequest,
     requiring,
 )
+from providers.adapters.http import HttpSender
 from providers.delivery import DeliveryStatus
 
 PLACEHOLDERS = ("destination", "message", "sender", "username", "password", "port", "id")
@@ -145,7 +145,7 @@ class URLSMS(HttpSender, Adapter):
             kwargs["basic_auth"] = (self.config.username, self.config.password)
         return kwargs
 
-    def send(self, message: OutgoingSMS) -> SendResult:
+    def deliver(self, message: OutgoingSMS) -> SendResult:
         url = render(self.config.endpoint, self.values(message), url_escape)
         response = self.http(self.method, url, **self.request_kwargs(message))
         if not response.ok:
