@@ -132,7 +132,8 @@ def _classify(exc: Exception) -> tuple[bool, bool, bool, bool]:
         isinstance(exc, UrllibTimeout | TimeoutError),
         isinstance(exc, NewConnectionError | ProxyError),
         isinstance(exc, SSLError),
-        isinstance(exc, LocationValueError | ValueError) and not isinstance(exc, HTTPError),
+        isinstance(exc, LocationValueError)
+        or (isinstance(exc, ValueError) and not isinstance(exc, HTTPError)),
     )
 
 
