@@ -21,7 +21,9 @@ import re
 import secrets
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -190,18 +192,19 @@ def heartbeat_ttl(dialer: Dialer) -> int:
     return int(longest) + settings.DIALER_HEARTBEAT_MARGIN
 
 
-_pools: dict[str, tuple[int, ThreadPoolExecutor]] = {}
+_pools: dict[tuple[str, int], tuple[int, ThreadPoolExecutor]] = {}
 _pools_lock = threading.Lock()
 
 
 def thread_pool(name: str, workers: int) -> ThreadPoolExecutor:
-    """A per-process pool of threads (made again in a forked child, whose copy has no threads).
-    Each thread keeps its own provider adapters, and so its own connections."""
+    """A per-process pool of ``workers`` threads (made again in a forked child, whose copy has
+    no threads, and when the setting changes). Each thread keeps its own provider adapters, and
+    so its own connections."""
     with _pools_lock:
-        pid, pool = _pools.get(name, (0, None))
+        pid, pool = _pools.get((name, workers), (0, None))
         if pool is None or pid != os.getpid():
             pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"dialer-{name}")
-            _pools[name] = (os.getpid(), pool)
+            _pools[(name, workers)] = (os.getpid(), pool)
         return pool
 
 
@@ -231,13 +234,27 @@ class Batch:
     halted: bool = False  # the provider kept failing, or the heartbeat was lost
 
 
+def window_width(dialer: Dialer) -> int:
+    """How many rows are handed to the provider at once: one when paced, else
+    DIALER_SEND_CONCURRENCY."""
+    return 1 if dialer.time_between_messages else max(1, settings.DIALER_SEND_CONCURRENCY)
+
+
+def batch_size(dialer: Dialer) -> int:
+    """At least BATCH_SIZE rows, in whole windows: a part-filled last window would leave
+    senders idle for a whole provider round trip (at concurrency 32 and 50 rows, a third of
+    the time)."""
+    width = window_width(dialer)
+    return -(-max(BATCH_SIZE, width) // width) * width
+
+
 def prepare_batch(dialer: Dialer) -> Batch | None:
     """Claim a batch and decide the rows that are not to be sent (DNCR, number format,
     encoding). None when nothing is waiting."""
     token = secrets.token_hex(12)
     book = Journal(token, heartbeat_ttl(dialer))
     book.open()
-    rows = claim_batch(dialer.campaign_id, token, BATCH_SIZE)
+    rows = claim_batch(dialer.campaign_id, token, batch_size(dialer))
     if not rows:
         book.close()
         return None
@@ -258,43 +275,109 @@ def prepare_batch(dialer: Dialer) -> Batch | None:
     return batch
 
 
+@dataclass
+class _Progress:
+    """Outcomes received and not yet journalled, and the provider's failures in a row."""
+
+    done: list[tuple[int, Outcome]] = field(default_factory=list)
+    failures: int = 0
+    lost: bool = False  # the batch's heartbeat is gone
+
+    @property
+    def failing(self) -> bool:
+        return self.failures >= BREAKER_FAILURES
+
+    def record(self, batch: Batch, received: list[tuple[int, Outcome]]) -> None:
+        batch.outcomes.update(received)
+        self.done += received
+        unreachable_now = sum(unreachable(outcome) for _, outcome in received)
+        self.failures = self.failures + unreachable_now if unreachable_now else 0
+
+    def start(self, batch: Batch, rows: list[Claimed]) -> bool:
+        """One journal round trip: ``rows`` in flight, the outcomes received so far recorded.
+        False when the heartbeat is gone (recovery settles the batch then)."""
+        if batch.journal.step([r.id for r in rows], self.done):
+            self.done = []
+            return True
+        batch.halted = self.lost = True
+        logger.error(
+            "batch heartbeat lost; its rows are settled by recovery",
+            extra={"dialer": batch.dialer.pk},
+        )
+        return False
+
+
 def send_batch(batch: Batch, mode: SendMode) -> None:
-    """Send the batch's rows in windows: one journal round trip marks a window in flight (and
-    records the previous window's outcomes) before any of its rows is handed over. A paced
-    dialer sends one row at a time."""
+    """Send the batch's rows. Every row is marked in flight in the journal before it is handed
+    over, so at most ``window_width`` rows are ever in flight.
+
+    One at a time (a paced dialer, or a provider that answers faster than threads pay off), or
+    in windows while the send mode measures the provider; once concurrent, as a sliding window:
+    whenever sends come back, their outcomes and the next rows go into one journal round trip
+    and those rows are handed to the threads at once, so the threads never wait for the slowest
+    send of a window (at concurrency 32 that wait cost about a tenth of the throughput)."""
     dialer = batch.dialer
     uses_ports = adapter_class(dialer.provider.api_type).uses_ports
     ports = parse_ports(dialer.dial_string) if uses_ports and dialer.dial_string.strip() else []
-    width = 1 if dialer.time_between_messages else settings.DIALER_SEND_CONCURRENCY
+    width = window_width(dialer)
 
     def send_one(job: tuple[Claimed, int | None]) -> Outcome:
         wait_for_slot(dialer)
         return send_row(dialer, job[0], job[1])
 
-    done: list[tuple[int, Outcome]] = []
-    failures = 0
-    for start in range(0, len(batch.to_send), width):
-        if failures >= BREAKER_FAILURES:
+    def job(row: Claimed) -> tuple[Claimed, int | None]:
+        # Ports are dealt in row order here, so the round-robin holds with concurrent sends.
+        return row, next_port(dialer, ports) if ports else None
+
+    progress = _Progress()
+    rows, start = batch.to_send, 0
+    while start < len(rows):
+        if progress.failing:
             rest_provider(dialer.provider_id)  # the rest of the batch goes back to the queue
             batch.halted = True
             break
-        window = batch.to_send[start : start + width]
-        if not batch.journal.step([r.id for r in window], done):
-            batch.halted = True  # the heartbeat is gone: recovery settles this batch
-            logger.error(
-                "batch heartbeat lost; its rows are settled by recovery",
-                extra={"dialer": dialer.pk},
-            )
+        if width > 1 and not mode.measuring_next():
+            _slide(batch, rows[start:], width, send_one, job, progress)
+            mode.windows += -(-(len(rows) - start) // width)
+            break
+        window = rows[start : start + width]
+        start += width
+        if not progress.start(batch, window):
             return
-        # Ports are dealt in row order here, so the round-robin holds with concurrent sends.
-        jobs = [(row, next_port(dialer, ports) if ports else None) for row in window]
+        jobs = [job(row) for row in window]
         results = mode.run(send_one, jobs, senders) if width > 1 else [send_one(jobs[0])]
-        done = list(zip((r.id for r in window), results, strict=True))
-        batch.outcomes.update(done)
-        unreachable_now = sum(map(unreachable, results))
-        failures = failures + unreachable_now if unreachable_now else 0
-    if done:
-        batch.journal.step([], done)
+        progress.record(batch, list(zip((r.id for r in window), results, strict=True)))
+    if progress.done and not progress.lost:
+        batch.journal.step([], progress.done)
+
+
+def _slide(
+    batch: Batch,
+    rows: list[Claimed],
+    width: int,
+    send_one: Callable[[tuple[Claimed, int | None]], Outcome],
+    job: Callable[[Claimed], tuple[Claimed, int | None]],
+    progress: _Progress,
+) -> None:
+    """Keep ``width`` rows in flight until ``rows`` are all sent (see send_batch)."""
+    pool = senders()
+    waiting = deque(rows)
+    running: dict[Future[Outcome], int] = {}
+    while waiting or running:
+        if waiting and progress.failing:
+            rest_provider(batch.dialer.provider_id)  # the rest goes back to the queue
+            batch.halted = True
+            waiting.clear()
+        starting = [waiting.popleft() for _ in range(min(width - len(running), len(waiting)))]
+        if starting:
+            if progress.start(batch, starting):
+                running.update({pool.submit(send_one, job(row)): row.id for row in starting})
+            else:
+                waiting.clear()  # no heartbeat: hand nothing more over, collect what is out
+        if not running:
+            break
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        progress.record(batch, [(running.pop(future), future.result()) for future in finished])
 
 
 def finish_batch(batch: Batch) -> None:
