@@ -48,6 +48,7 @@ from providers.services import adapter_for
 logger = logging.getLogger("contactcenter.dialer")
 
 BATCH_SIZE = 50
+WINDOWS_PER_BATCH = 4
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = (10, 30, 120, 600)
 
@@ -232,6 +233,8 @@ class Batch:
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     numbers: dict[int, str] = field(default_factory=dict)  # destinations normalised
     halted: bool = False  # the provider kept failing, or the heartbeat was lost
+    # Set once no row is left to hand over (the last sends may still be out).
+    handed_over: threading.Event = field(default_factory=threading.Event)
 
 
 def window_width(dialer: Dialer) -> int:
@@ -241,11 +244,11 @@ def window_width(dialer: Dialer) -> int:
 
 
 def batch_size(dialer: Dialer) -> int:
-    """At least BATCH_SIZE rows, in whole windows: a part-filled last window would leave
-    senders idle for a whole provider round trip (at concurrency 32 and 50 rows, a third of
-    the time)."""
+    """At least BATCH_SIZE rows and WINDOWS_PER_BATCH windows, in whole windows: a part-filled
+    last window leaves senders idle for a provider round trip, and so does the end of every
+    batch (the next one starts when its last send is back)."""
     width = window_width(dialer)
-    return -(-max(BATCH_SIZE, width) // width) * width
+    return -(-max(BATCH_SIZE, WINDOWS_PER_BATCH * width) // width) * width
 
 
 def prepare_batch(dialer: Dialer) -> Batch | None:
@@ -329,19 +332,34 @@ def send_batch(batch: Batch, mode: SendMode) -> None:
         # Ports are dealt in row order here, so the round-robin holds with concurrent sends.
         return row, next_port(dialer, ports) if ports else None
 
+    try:
+        _send_rows(batch, mode, width, send_one, job)
+    finally:
+        batch.handed_over.set()
+
+
+def _send_rows(
+    batch: Batch,
+    mode: SendMode,
+    width: int,
+    send_one: Callable[[tuple[Claimed, int | None]], Outcome],
+    job: Callable[[Claimed], tuple[Claimed, int | None]],
+) -> None:
     progress = _Progress()
     rows, start = batch.to_send, 0
     while start < len(rows):
         if progress.failing:
-            rest_provider(dialer.provider_id)  # the rest of the batch goes back to the queue
+            rest_provider(batch.dialer.provider_id)  # the rest of the batch goes back to the queue
             batch.halted = True
             break
         if width > 1 and not mode.measuring_next():
             _slide(batch, rows[start:], width, send_one, job, progress)
             mode.windows += -(-(len(rows) - start) // width)
             break
-        window = rows[start : start + width]
-        start += width
+        # A probe of a concurrent mode is one row sent on its own: the others wait for it.
+        size = 1 if mode.concurrent else width
+        window = rows[start : start + size]
+        start += size
         if not progress.start(batch, window):
             return
         jobs = [job(row) for row in window]
@@ -374,6 +392,8 @@ def _slide(
                 running.update({pool.submit(send_one, job(row)): row.id for row in starting})
             else:
                 waiting.clear()  # no heartbeat: hand nothing more over, collect what is out
+        if not waiting:
+            batch.handed_over.set()  # the next batch may start while these come back
         if not running:
             break
         finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -411,7 +431,9 @@ def send_for(dialer_id: int, seconds: float) -> bool:
     possibly left.
 
     Pipelined: a batch runner thread sends batch N while this thread writes the outcomes of
-    batch N-1 and claims batch N+1, so the database round trips overlap the provider's.
+    batch N-1 and claims batch N+1, so the database round trips overlap the provider's; and
+    batch N+1 starts as soon as batch N has handed over its last row, so the senders never
+    wait for a batch's slowest send to come back.
     """
     deadline = time.monotonic() + seconds
     dialer = ready_dialer(dialer_id)
@@ -419,21 +441,22 @@ def send_for(dialer_id: int, seconds: float) -> bool:
         return False
     checked_at = time.monotonic()
     mode = SendMode()
-    waiting, sent = prepare_batch(dialer), None
+    waiting = prepare_batch(dialer)
+    out: list[tuple[Batch, Future[None]]] = []  # handed over; their last sends may be out
     try:
         while waiting is not None:
             current, waiting = waiting, None
             sending = batch_runners().submit(send_batch, current, mode)
-            if sent is not None:
-                finish_batch(sent)
-                sent = None
+            while out:
+                # An exception here leaves that batch to recovery: some rows may be in flight.
+                out[0][1].result()
+                finish_batch(out.pop(0)[0])
             if time.monotonic() - checked_at >= RECHECK_SECONDS:
                 dialer, checked_at = ready_dialer(dialer_id), time.monotonic()
             if dialer is not None and time.monotonic() < deadline:
                 waiting = prepare_batch(dialer)
-            # An exception here leaves ``current`` to recovery: some rows may be in flight.
-            sending.result()
-            sent = current
+            out.append((current, sending))
+            _handed_over(current, sending)
             if current.halted:
                 return False
             if waiting is not None and time.monotonic() - checked_at >= RECHECK_SECONDS:
@@ -442,7 +465,18 @@ def send_for(dialer_id: int, seconds: float) -> bool:
                 if dialer is None:
                     break
     finally:
-        for batch in (sent, waiting):  # ``waiting`` was claimed ahead and never sent
-            if batch is not None:
+        for batch, sending in out:
+            if sending.exception() is None:  # waits for its last sends
                 finish_batch(batch)
+        if waiting is not None:  # claimed ahead and never sent
+            finish_batch(waiting)
     return dialer is not None and time.monotonic() >= deadline
+
+
+def _handed_over(batch: Batch, sending: Future[None]) -> None:
+    """Wait until the batch has no row left to hand over (or its sending failed: raised)."""
+    while not batch.handed_over.wait(RECHECK_SECONDS):
+        if sending.done():
+            break
+    if sending.done():
+        sending.result()

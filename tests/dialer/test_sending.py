@@ -70,7 +70,7 @@ def test_concurrent_windows_keep_priorities_in_order(server, dialer, settings):
     assert texts[:8] == ["high"] * 8 and texts[8:] == ["low"] * 16
 
 
-@pytest.mark.parametrize(("concurrency", "size"), [(1, 50), (8, 56), (32, 64)])
+@pytest.mark.parametrize(("concurrency", "size"), [(1, 50), (8, 56), (32, 128)])
 def test_batches_are_fifty_rows_or_more_in_whole_windows(
     server, dialer, settings, concurrency, size
 ):
