@@ -3,6 +3,8 @@ provider over real HTTP: keep-alive, timeouts, TLS, URL encoding, threads, proxi
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 from dataclasses import replace
 
@@ -214,3 +216,64 @@ def test_requests_errors_of_the_sdks_map_the_same_way():
     assert transport_error(requests.ConnectTimeout("x")).code == "timeout"
     assert transport_error(requests.ConnectionError("x")).code == "connection"
     assert transport_error(requests.exceptions.SSLError("x")).permanent
+
+
+class TunnelProxy:
+    """A tiny forward proxy that only tunnels (CONNECT), recording what it was asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = client.recv(4096)
+            if not chunk:
+                return
+            head += chunk
+        method, target = head.split(b" ")[:2]
+        self.asked.append(f"{method.decode()} {target.decode()}")
+        host, port = target.decode().rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)))
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        for source, sink in ((client, upstream), (upstream, client)):
+            threading.Thread(target=_pipe, args=(source, sink), daemon=True).start()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+
+def test_https_proxy_tunnels_tls(tls_gateway, no_proxy_env, monkeypatch):
+    proxy = TunnelProxy()
+    try:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.setenv("SSL_CERT_FILE", str(tls_gateway.ca_bundle))
+        endpoint = f"https://localhost:{tls_gateway.port}/send?to={{destination}}"
+        url_adapter(endpoint).send(sms())
+    finally:
+        proxy.close()
+    assert proxy.asked == [f"CONNECT localhost:{tls_gateway.port}"]
+    assert tls_gateway.requests[0].target == "/send?to=%2B59899123456"  # TLS end to end
