@@ -38,9 +38,10 @@ def _create_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def start_fake_provider() -> tuple[subprocess.Popen, int]:
+def start_fake_provider(delay: float = 0.0) -> tuple[subprocess.Popen, int]:
+    """The fake provider in its own process; ``delay``: seconds before every answer."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakeprovider"],
+        [sys.executable, "-m", "tests.fakeprovider", *(["--delay", str(delay)] if delay else [])],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -288,12 +288,24 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "contactcenter.logformat.JsonFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "filters": {"webhook_tokens": {"()": "contactcenter.logformat.MaskWebhookTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["webhook_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.server": {"level": "WARNING"},
         # The Vonage SDK logs request headers (Basic credentials) at DEBUG: never below INFO.
         "vonage_http_client": {"level": "INFO"},
         "twilio.http_client": {"level": "WARNING"},
+        # urllib3 logs every request line at DEBUG: URL templates may carry {password}.
+        "urllib3": {"level": "INFO"},
+        # Request paths are logged here; a webhook path carries the provider's token.
+        "django.request": {"filters": ["webhook_tokens"]},
+        "uvicorn.access": {"filters": ["webhook_tokens"]},
     },
 }

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import requests
-from requests.adapters import HTTPAdapter
-
-from providers.adapters.transport import Connections, TransportError
 from providers.delivery import DeliveryStatus
+
+if TYPE_CHECKING:
+    from providers.adapters.http import Redactor
 
 
 @dataclass(frozen=True)
@@ -173,15 +170,6 @@ def is_temporary_status(status: int) -> bool:
     return status in (408, 425, 429) or status >= 500
 
 
-def transport_error(exc: Exception) -> SendError:
-    """A timeout or a refused / dropped connection is temporary; other request errors are not."""
-    if isinstance(exc, requests.Timeout):
-        return SendError(f"timed out: {exc}", permanent=False, code="timeout")
-    if isinstance(exc, requests.ConnectionError):
-        return SendError(f"connection failed: {exc}", permanent=False, code="connection")
-    return SendError(f"request failed: {exc}", permanent=True, code="request")
-
-
 class Adapter:
     """Base class: one subclass per ``api_type``, registered in ``providers.adapters``."""
 
@@ -203,7 +191,44 @@ class Adapter:
 
     # sending --------------------------------------------------------------------------------
     def send(self, message: OutgoingSMS) -> SendResult:
+        """Send one message; SendError (with every secret of the provider masked) when it
+        was not accepted."""
+        try:
+            return self.deliver(message)
+        except SendError as exc:
+            raise self.redactor.error(exc) from None  # the cause may carry the secrets
+
+    def deliver(self, message: OutgoingSMS) -> SendResult:
+        """The provider-specific send (errors as SendError, not yet redacted)."""
         raise NotImplementedError
+
+    def secret_values(self) -> list[str]:
+        """Everything of this provider that must never show in an error or a log: the secret
+        fields, the password, the Basic credentials made of it and the webhook token."""
+        from providers.adapters.http import basic_token
+
+        config = self.config
+        values = [
+            str(config.setting(spec.setting) if spec.setting else getattr(config, spec.name, ""))
+            for spec in self.fields
+            if spec.secret
+        ]
+        if config.password:
+            values += [config.password, basic_token(config.username, config.password)]
+        token = re.search(r"/webhooks/([^/?#]+)", config.status_url)
+        if token:
+            values.append(token.group(1))
+        return [value for value in values if value]
+
+    _redactor: Redactor | None = None
+
+    @property
+    def redactor(self) -> Redactor:
+        if self._redactor is None:
+            from providers.adapters.http import Redactor
+
+            self._redactor = Redactor(self.secret_values())
+        return self._redactor
 
     # webhooks -------------------------------------------------------------------------------
     def verify_webhook(self, request: WebhookRequest) -> bool:
@@ -219,104 +244,3 @@ class Adapter:
     def webhook_reply(self, kind: str) -> tuple[str, str]:
         """Body and content type of a successful webhook answer."""
         return "", "text/plain"
-
-
-@dataclass(frozen=True)
-class HttpReply:
-    """What an HTTP call answered (the subset of ``requests.Response`` the adapters read)."""
-
-    status_code: int
-    reason: str
-    content: bytes
-    headers: Mapping[str, str]  # case-insensitive: read with lower-case names
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status_code < 400
-
-    @property
-    def charset(self) -> str:
-        found = re.search(r"charset=([\w-]+)", self.headers.get("content-type", ""), re.I)
-        return found.group(1) if found else "utf-8"
-
-    @property
-    def text(self) -> str:
-        try:
-            return self.content.decode(self.charset, errors="replace")
-        except LookupError:
-            return self.content.decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        return json.loads(self.content)
-
-
-class HttpSender:
-    """Mixin: HTTP through kept-alive connections (``providers.adapters.transport``; adapters
-    are reused per thread, so connections stay open), timeouts on every call, no automatic
-    retries (a retried POST could send an SMS twice: retrying is the caller's decision, made
-    from ``SendError.permanent``), and transport failures mapped to SendError."""
-
-    config: ProviderConfig
-    _connections: Connections | None = None
-
-    @property
-    def connections(self) -> Connections:
-        if self._connections is None:
-            self._connections = Connections(self.config.connect_timeout, self.config.read_timeout)
-        return self._connections
-
-    def http(
-        self,
-        method: str,
-        url: str,
-        *,
-        data: bytes | None = None,
-        json_body: Any = None,
-        headers: dict[str, str] | None = None,
-        basic_auth: tuple[str, str] | None = None,
-    ) -> HttpReply:
-        headers = dict(headers or {})
-        if json_body is not None:
-            data = json.dumps(json_body).encode()
-            headers.setdefault("Content-Type", "application/json")
-        if basic_auth is not None:
-            token = base64.b64encode(":".join(basic_auth).encode()).decode()
-            headers["Authorization"] = f"Basic {token}"
-        try:
-            reply = self.connections.request(method, url, data, headers)
-        except TransportError as exc:
-            raise SendError(str(exc), permanent=exc.permanent, code=exc.code) from exc
-        return HttpReply(reply.status, reply.reason, reply.content, reply.headers)
-
-    @staticmethod
-    def http_failure(response: Any, message: str = "", code: str = "") -> SendError:
-        text = message or response.text[:300] or response.reason
-        return SendError(
-            f"HTTP {response.status_code}: {text}",
-            permanent=not is_temporary_status(response.status_code),
-            code=code or str(response.status_code),
-            http_status=response.status_code,
-        )
-
-
-class RequestsSender(HttpSender):
-    """Mixin for adapters that need what only ``requests`` has (HTTP Digest authentication,
-    per-provider TLS verification): a pooled session, no automatic retries."""
-
-    _session: requests.Session | None = None
-
-    @property
-    def session(self) -> requests.Session:
-        if self._session is None:
-            session = requests.Session()
-            session.mount("http://", HTTPAdapter(pool_maxsize=4, max_retries=0))
-            session.mount("https://", HTTPAdapter(pool_maxsize=4, max_retries=0))
-            self._session = session
-        return self._session
-
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        timeout = (self.config.connect_timeout, self.config.read_timeout)
-        try:
-            return self.session.request(method, url, timeout=timeout, **kwargs)
-        except requests.RequestException as exc:
-            raise transport_error(exc) from exc

@@ -8,7 +8,6 @@ from providers import webhook_parsing as parse
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
-    HttpSender,
     InboundSMS,
     OutgoingSMS,
     SendError,
@@ -17,6 +16,7 @@ from providers.adapters.base import (
     WebhookError,
     WebhookRequest,
 )
+from providers.adapters.http import HttpSender
 from providers.delivery import DeliveryStatus
 
 DEFAULT_ENDPOINT = "https://gw.messaging.cm.com/v1.0/message"
@@ -52,7 +52,7 @@ class CMG(HttpSender, Adapter):
         ),
     )
 
-    def send(self, message: OutgoingSMS) -> SendResult:
+    def deliver(self, message: OutgoingSMS) -> SendResult:
         # CM returns no message id: the reference we send is echoed in status reports.
         reference = message.reference.replace("-", "")[:32]
         body = {

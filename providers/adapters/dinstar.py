@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from requests.auth import HTTPBasicAuth, HTTPDigestAuth
-
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
     InboundSMS,
     OutgoingSMS,
     ProviderConfig,
-    RequestsSender,
     SendError,
     SendResult,
     StatusReport,
     WebhookRequest,
 )
+from providers.adapters.http import HttpSender
 from providers.delivery import DeliveryStatus
 from providers.ports import MAX_PORT, parse_ports
 from providers.webhook_parsing import as_object, choice, count, identifier, objects, text
@@ -30,7 +28,7 @@ RESULTS = {
 }
 
 
-class DinstarWeb(RequestsSender, Adapter):
+class DinstarWeb(HttpSender, Adapter):
     api_type = "DinstarWeb"
     label = "Dinstar gateway"
     uses_ports = True
@@ -59,6 +57,10 @@ class DinstarWeb(RequestsSender, Adapter):
         ),
     )
 
+    @property
+    def verify_tls(self) -> bool:  # gateways ship self-signed certificates
+        return self.config.setting("verify_tls", "no") == "yes"
+
     @classmethod
     def validate(cls, config: ProviderConfig) -> dict[str, str]:
         try:
@@ -67,13 +69,8 @@ class DinstarWeb(RequestsSender, Adapter):
             return {"ports": str(exc)}
         return {}
 
-    def send(self, message: OutgoingSMS) -> SendResult:
+    def deliver(self, message: OutgoingSMS) -> SendResult:
         port = message.port if message.port is not None else parse_ports(self.config.ports)[0]
-        scheme = (
-            HTTPBasicAuth
-            if self.config.setting("auth_scheme", "digest") == "basic"
-            else HTTPDigestAuth
-        )
         body = {
             "text": message.text,
             "param": [{"number": message.destination, "user_id": message.number}],
@@ -81,12 +78,14 @@ class DinstarWeb(RequestsSender, Adapter):
             "encoding": "unicode" if message.encoding == "UCS2" else "gsm-7bit",
             "request_status_report": True,
         }
-        response = self.request(
+        credentials = (self.config.username, self.config.password)
+        basic = self.config.setting("auth_scheme", "digest") == "basic"
+        response = self.http(
             "POST",
             self.config.endpoint.rstrip("/") + "/api/send_sms",
-            json=body,
-            auth=scheme(self.config.username, self.config.password),
-            verify=self.config.setting("verify_tls", "no") == "yes",
+            json_body=body,
+            basic_auth=credentials if basic else None,
+            digest_auth=None if basic else credentials,
         )
         if not response.ok:
             raise self.http_failure(response)

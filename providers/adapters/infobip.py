@@ -33,6 +33,7 @@ from providers.adapters.base import (
     WebhookRequest,
     is_temporary_status,
 )
+from providers.adapters.http import transport_error
 from providers.delivery import DeliveryStatus
 
 STATUSES = {
@@ -77,7 +78,7 @@ class InfoBip(Adapter):
             self._api = SmsApi(ApiClient(configuration))
         return self._api
 
-    def send(self, message: OutgoingSMS) -> SendResult:
+    def deliver(self, message: OutgoingSMS) -> SendResult:
         webhooks = None
         if self.config.status_url or message.reference:
             webhooks = SmsWebhooks(
@@ -107,12 +108,8 @@ class InfoBip(Adapter):
                 code=_error_code(exc.body) or str(status),
                 http_status=status,
             ) from exc
-        except urllib3.exceptions.TimeoutError as exc:
-            raise SendError(f"timed out: {exc}", permanent=False, code="timeout") from exc
         except urllib3.exceptions.HTTPError as exc:
-            raise SendError(
-                f"connection failed: {exc}", permanent=False, code="connection"
-            ) from exc
+            raise transport_error(exc) from exc
         detail = response.messages[0]
         group = detail.status.group_name.value if detail.status and detail.status.group_name else ""
         if group == "REJECTED":

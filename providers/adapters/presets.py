@@ -27,7 +27,7 @@ class SMSMasivo(URLSMS):
     def validate(cls, config: object) -> dict[str, str]:
         return {}
 
-    def send(self, message: OutgoingSMS) -> SendResult:
+    def deliver(self, message: OutgoingSMS) -> SendResult:
         reference = message.reference.replace("-", "")[:50]
         params = {
             "api": "1",

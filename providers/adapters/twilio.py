@@ -23,8 +23,8 @@ from providers.adapters.base import (
     WebhookRequest,
     is_temporary_status,
     require,
-    transport_error,
 )
+from providers.adapters.http import transport_error
 from providers.delivery import DeliveryStatus
 
 # Error codes that a retry can cure (queue overflow, rate limits); every other code is permanent.
@@ -104,7 +104,7 @@ class Twilio(Adapter):
             return self.address_prefix + number
         return number
 
-    def send(self, message: OutgoingSMS) -> SendResult:
+    def deliver(self, message: OutgoingSMS) -> SendResult:
         kwargs = {"to": self._address(message.destination), "body": message.text}
         service = self.config.setting("messaging_service_sid")
         if service:

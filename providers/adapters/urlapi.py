@@ -18,7 +18,6 @@ from providers import webhook_parsing as parse
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
-    HttpSender,
     InboundSMS,
     OutgoingSMS,
     ProviderConfig,
@@ -29,6 +28,7 @@ from providers.adapters.base import (
     WebhookRequest,
     requiring,
 )
+from providers.adapters.http import HttpSender
 from providers.delivery import DeliveryStatus
 
 PLACEHOLDERS = ("destination", "message", "sender", "username", "password", "port", "id")
@@ -148,7 +148,7 @@ class URLSMS(HttpSender, Adapter):
             kwargs["basic_auth"] = (self.config.username, self.config.password)
         return kwargs
 
-    def send(self, message: OutgoingSMS) -> SendResult:
+    def deliver(self, message: OutgoingSMS) -> SendResult:
         url = render(self.config.endpoint, self.values(message), url_escape)
         response = self.http(self.method, url, **self.request_kwargs(message))
         if not response.ok:

@@ -25,8 +25,8 @@ from providers.adapters.base import (
     WebhookRequest,
     is_temporary_status,
     require,
-    transport_error,
 )
+from providers.adapters.http import transport_error
 from providers.delivery import DeliveryStatus
 
 # 1 throttled, 5 internal error, 10 too many binds: a later retry can succeed.
@@ -118,7 +118,7 @@ class Nexmo(Adapter):
             self._client = Vonage(auth, HttpClientOptions(**options))
         return self._client
 
-    def send(self, message: OutgoingSMS) -> SendResult:
+    def deliver(self, message: OutgoingSMS) -> SendResult:
         sms = SmsMessage(
             to=message.destination.lstrip("+"),
             from_=self.config.sender,

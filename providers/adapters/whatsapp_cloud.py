@@ -9,7 +9,6 @@ from providers import webhook_parsing as parse
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
-    HttpSender,
     InboundSMS,
     OutgoingSMS,
     SendError,
@@ -18,6 +17,7 @@ from providers.adapters.base import (
     WebhookError,
     WebhookRequest,
 )
+from providers.adapters.http import HttpSender
 from providers.delivery import DeliveryStatus
 
 DEFAULT_ENDPOINT = "https://graph.facebook.com"
@@ -56,7 +56,7 @@ class WhatsAppCloud(HttpSender, Adapter):
         FieldSpec("endpoint", "Graph API base URL", help=f"Empty for {DEFAULT_ENDPOINT}."),
     )
 
-    def send(self, message: OutgoingSMS) -> SendResult:
+    def deliver(self, message: OutgoingSMS) -> SendResult:
         base = (self.config.endpoint or DEFAULT_ENDPOINT).rstrip("/")
         version = self.config.setting("api_version", "v21.0")
         url = f"{base}/{version}/{self.config.setting('phone_number_id')}/messages"

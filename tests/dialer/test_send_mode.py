@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from dialer.send_mode import PROBE_EVERY, SAMPLES, SendMode
+from dialer.send_mode import MAX_PROBE_EVERY, PROBE_EVERY, SAMPLES, SendMode
 
 
 @pytest.fixture
@@ -99,3 +99,22 @@ def test_windows_between_probes_do_not_send_from_the_calling_thread(pool):
         threads.clear()
         mode.run(send, list(range(4)), pool)
         assert me not in threads, window
+
+
+def test_probes_that_find_the_provider_still_slow_are_spaced_out(pool):
+    """A probe costs a whole round trip: against a provider that stays slow they get rarer."""
+    mode = SendMode()
+    for _ in range(SAMPLES):
+        mode.measure(wall=0.05, cpu=0.0005)
+    send, threads = recorder(wait=0.02, work=0.0002)
+    me = threading.current_thread().name
+    probed_at = []
+    for window in range(1, 120):
+        threads.clear()
+        mode.run(send, list(range(2)), pool)
+        if threads[0] == me:
+            probed_at.append(window)
+    assert mode.concurrent
+    gaps = [b - a for a, b in zip(probed_at, probed_at[1:], strict=False)]
+    assert probed_at[0] == PROBE_EVERY
+    assert gaps == [2 * PROBE_EVERY, 4 * PROBE_EVERY] and max(gaps) <= MAX_PROBE_EVERY

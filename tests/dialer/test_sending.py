@@ -70,13 +70,17 @@ def test_concurrent_windows_keep_priorities_in_order(server, dialer, settings):
     assert texts[:8] == ["high"] * 8 and texts[8:] == ["low"] * 16
 
 
-def test_batches_are_fifty_rows(server, dialer):
-    spool(dialer.campaign, [(f"+5989900{i:04d}", "x", 0) for i in range(120)])
-    assert process_batch(dialer) == 50
-    assert process_batch(dialer) == 50
+@pytest.mark.parametrize(("concurrency", "size"), [(1, 50), (8, 56), (32, 128)])
+def test_batches_are_fifty_rows_or_more_in_whole_windows(
+    server, dialer, settings, concurrency, size
+):
+    settings.DIALER_SEND_CONCURRENCY = concurrency
+    spool(dialer.campaign, [(f"+5989900{i:04d}", "x", 0) for i in range(2 * size + 20)])
+    assert process_batch(dialer) == size
+    assert process_batch(dialer) == size
     assert process_batch(dialer) == 20
     assert process_batch(dialer) == 0
-    assert len(server.requests) == 120
+    assert len(server.requests) == 2 * size + 20
 
 
 def test_dncr_global_and_per_campaign_block(server, dialer, supervisor):
@@ -257,3 +261,22 @@ def test_a_slow_provider_gets_concurrent_sends(server, dialer, settings):
     assert process_batch(dialer) == 24
     assert time.monotonic() - started < 24 * 0.05 / 2  # one at a time would take 1.2 s
     assert len(set(sent_to(server))) == 24
+
+
+def test_one_slow_send_does_not_hold_the_others_back(server, dialer, settings):
+    """Concurrent sends slide: while one send waits a whole second, the other threads keep
+    sending the rest (in lockstep windows they would wait for it)."""
+    settings.DIALER_SEND_CONCURRENCY = 4
+    server.record_times = True
+    # The first window measures the provider (fast); then one send of the next takes 1 s.
+    server.then(*[Behaviour(delay=0.05)] * 4, Behaviour(delay=1.0))
+    server.always(Behaviour(delay=0.05))
+    spool(dialer.campaign, [(f"+5989905{i:04d}", "hi", 0) for i in range(20)])
+    Dialer.objects.filter(pk=dialer.pk).update(running=True)
+    while send_for(dialer.pk, 30):
+        pass
+    times = server.request_times
+    assert len(times) == 20 and table_counts(dialer.campaign)[S.SENT] == 20
+    slow_started = times[4]
+    assert times[-1] - slow_started < 0.8  # every other row went out while the slow one waited
+    assert len(set(sent_to(server))) == 20

@@ -6,7 +6,8 @@ Shape:
   wire format; ``GenericDialect`` answers anything with a JSON id). Adding a provider is adding a
   dialect module under ``tests/fakeprovider/dialects``;
 - a **behaviour** overrides the dialect for the next request(s) or for all of them: a delay, an
-  error status and body, or a dropped connection.
+  error status and body, a dropped connection, or an error that echoes the request back (as
+  careless providers do, credentials included).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     target: str = ""  # the request line's target, exactly as sent (percent-encoding included)
+    peer: tuple[str, int] = ("", 0)  # the client's address: one port per connection
 
     def form(self) -> dict[str, list[str]]:
         return parse_qs(self.body.decode(), keep_blank_values=True)
@@ -64,12 +66,21 @@ class Reply:
 
 @dataclass
 class Behaviour:
-    """How to answer: ``delay`` seconds first, then ``drop`` the connection or send ``reply``
-    (``None`` lets the dialect answer normally after the delay)."""
+    """How to answer: ``delay`` seconds first, then ``drop`` the connection, answer status
+    ``echo`` with the whole request in the body, or send ``reply`` (``None`` lets the dialect
+    answer normally after the delay)."""
 
     delay: float = 0.0
     drop: bool = False
     reply: Reply | None = None
+    echo: int | None = None
+
+
+def echo_of(request: RecordedRequest) -> str:
+    """The request as text: request line, headers, body."""
+    headers = "\n".join(f"{k}: {v}" for k, v in request.headers.items())
+    body = request.body.decode("utf-8", errors="replace")
+    return f"bad request: {request.method} {request.target}\n{headers}\n\n{body}"
 
 
 class Dialect(Protocol):
@@ -112,6 +123,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
             target=self.path,
+            peer=self.client_address[:2],
         )
         behaviour = fake.record(request)
         if behaviour.delay:
@@ -120,7 +132,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        reply = behaviour.reply or fake.dialect_for(request).answer(request, fake)
+        if behaviour.echo is not None:
+            reply = Reply(behaviour.echo, echo_of(request))
+        else:
+            reply = behaviour.reply or fake.dialect_for(request).answer(request, fake)
         payload, content_type = reply.encoded()
         self.send_response(reply.status)
         headers = {"Content-Type": content_type, **reply.headers}
