@@ -179,7 +179,6 @@ def dispatch_rounds(port: int, campaign, dialer) -> tuple[float, float, list[str
 
 
 def bench_dispatch(port: int) -> None:
-
     campaign, dialer = fresh_world(port)
     plain, without, rounds = dispatch_rounds(port, campaign, dialer)
     print(
