@@ -5,27 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from campaigns.models import Campaign
-from dialer.counters import counts
+from dialer.counters import counters_from, counts
 from dialer.models import Dialer, SpoolRow
-from dialer.sending import dialer_is_open
+from dialer.opening import dialer_is_open
 from dialer.states import SpoolState as S
 
 
 def monitor_counters(campaign: Campaign) -> dict[str, int]:
     """The monitor's counters, from the kept counts (never from counting the spool table)."""
     return counters_from(counts(campaign.pk))
-
-
-def counters_from(c: dict[int, int]) -> dict[str, int]:
-    return {
-        "processed": c[S.SENT] + c[S.BLOCKED] + c[S.OTHER] + c[S.FAILED],
-        "not_processed": c[S.TO_PROCESS] + c[S.NONE],
-        "sent": c[S.SENT],
-        "other": c[S.OTHER],
-        "blocked": c[S.BLOCKED],
-        "failed": c[S.FAILED],
-        "sending": c[S.SENDING],
-    }
 
 
 def monitor_status(campaign: Campaign) -> dict[str, Any]:

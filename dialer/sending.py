@@ -25,16 +25,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils import timezone
 
-from campaigns.schedules import open_at
-from campaigns.selectors import hours_of
 from contactcenter.redis_client import redis_client
 from dialer.claims import Claimed, claim_batch, finish
 from dialer.dncr import blocked_numbers
 from dialer.journal import Journal, Outcome
 from dialer.models import Dialer
 from dialer.numbers import normalise
+from dialer.opening import dialer_is_open
 from dialer.send_mode import SendMode
 from dialer.states import SpoolState
 from providers.adapters import adapter_class
@@ -54,11 +52,6 @@ S = SpoolState
 
 
 # ----------------------------------------------------------------------------------- readiness
-def dialer_is_open(dialer: Dialer, at=None) -> bool:  # noqa: ANN001  (datetime or None)
-    schedules = dialer.schedules.prefetch_related("rules", "holidays")
-    return open_at((hours_of(s) for s in schedules), at or timezone.now())
-
-
 def may_send(dialer: Dialer) -> bool:
     return (
         dialer.running

@@ -20,11 +20,11 @@ from dialer.services import (
     dialer_for_user,
     dialers_for,
     queue_message,
+    request_unprocessed_deletion,
     save_dialer,
     start_dialer,
     stop_dialer,
 )
-from dialer.tasks import delete_unprocessed_rows
 
 
 @section_required(Section.DIALERS)
@@ -117,7 +117,7 @@ def monitor_status_json(request: HttpRequest, campaign_id: int) -> JsonResponse:
 @require_POST
 def delete_unprocessed(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = campaign_for_user(user=request.user, pk=campaign_id)
-    delete_unprocessed_rows.delay(campaign.pk, request.user.pk)
+    request_unprocessed_deletion(campaign=campaign, user=request.user)
     messages.success(request, _("Deleting the unprocessed rows in the background…"))
     return redirect(f"/dialers/monitor/?campaign={campaign.pk}")
 
