@@ -23,10 +23,9 @@ from contactcenter.pagination import IdCursorPagination
 from contactcenter.service_errors import drf_errors
 from dialer.dncr import add_dncr, delete_dncr, dncr_entries_for
 from dialer.models import Dialer, DncrEntry, SpoolRow, SpoolUpload
-from dialer.selectors import monitor_status
+from dialer.selectors import dialers_for, monitor_status
 from dialer.services import (
     DIALER_FIELDS,
-    dialers_for,
     drop_unknown,
     requeue_unknown,
     save_dialer,

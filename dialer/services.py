@@ -8,8 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
-from django.http import Http404
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
@@ -35,19 +34,6 @@ DIALER_FIELDS = (
     "enabled",
     "check_dncr",
 )
-
-
-def dialers_for(user: User) -> QuerySet[Dialer]:
-    return Dialer.objects.filter(campaign__in=campaigns_for(user)).select_related(
-        "campaign", "provider"
-    )
-
-
-def dialer_for_user(*, user: User, pk: Any) -> Dialer:
-    dialer = dialers_for(user).filter(pk=pk).first()
-    if dialer is None:
-        raise Http404("No such dialer.")
-    return dialer
 
 
 def save_dialer(

@@ -14,11 +14,15 @@ from contactcenter.service_errors import add_errors
 from dialer.dncr import add_dncr, delete_dncr, dncr_entries_for, may_manage_global
 from dialer.forms import DialerForm, DncrForm, SingleMessageForm
 from dialer.numbers import normalise
-from dialer.selectors import monitor_status, retrying_rows, unknown_rows
-from dialer.services import (
-    DIALER_FIELDS,
+from dialer.selectors import (
     dialer_for_user,
     dialers_for,
+    monitor_status,
+    retrying_rows,
+    unknown_rows,
+)
+from dialer.services import (
+    DIALER_FIELDS,
     queue_message,
     request_unprocessed_deletion,
     save_dialer,
