@@ -297,16 +297,6 @@ def finish_batch(batch: Batch) -> None:
     batch.journal.close()
 
 
-def process_batch(dialer: Dialer) -> int:
-    """Claim, send and write one batch in this thread; returns how many rows it took."""
-    batch = prepare_batch(dialer)
-    if batch is None:
-        return 0
-    send_batch(batch, SendMode())
-    finish_batch(batch)
-    return len(batch.rows)
-
-
 RECHECK_SECONDS = 1.0
 
 

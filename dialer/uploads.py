@@ -206,21 +206,6 @@ class SpoolReader:
         return SpoolLine(campaign_id, destination, message, int(priority), idm, data)
 
 
-def check_spool(path: Source, user: User, progress: Progress | None = None) -> Report:
-    reader, report = SpoolReader(user), Report()
-    try:
-        for number, text in lines(path):
-            report.lines += 1
-            reader.parse(number, text, report)
-            if progress and report.lines % PROGRESS_EVERY == 0:
-                progress("checking", report.lines, 0)
-    except BadLine as exc:
-        report.add(exc.line, exc.message)
-    if report.lines == 0 and report.ok:
-        report.add(0, "the file has no data lines")
-    return report
-
-
 class _Rejected(Exception):
     """Raised inside the load transaction when the file had errors: rolls everything back."""
 

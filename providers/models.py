@@ -201,7 +201,6 @@ class InboundMessage(models.Model):
     class Routing(models.TextChoices):
         PENDING = "pending", _("Waiting for routing")
         QUEUED = "queued", _("In its campaign's queue")
-        ROUTED = "routed", _("Assigned to an agent")
         UNROUTED = "unrouted", _("No campaign takes it")
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="inbound")
