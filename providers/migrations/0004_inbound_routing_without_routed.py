@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('providers', '0003_timeouts_in_range'),
+        ("providers", "0003_timeouts_in_range"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='inboundmessage',
-            name='routing',
-            field=models.CharField(choices=[('pending', 'Waiting for routing'), ('queued', "In its campaign's queue"), ('unrouted', 'No campaign takes it')], default='pending', max_length=10),
+            model_name="inboundmessage",
+            name="routing",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting for routing"),
+                    ("queued", "In its campaign's queue"),
+                    ("unrouted", "No campaign takes it"),
+                ],
+                default="pending",
+                max_length=10,
+            ),
         ),
     ]
