@@ -26,7 +26,7 @@ from campaigns.services import (
     save_campaign,
     save_schedule,
 )
-from providers.api import drf_errors
+from contactcenter.service_errors import drf_errors
 
 
 class PresetSerializer(serializers.ModelSerializer):

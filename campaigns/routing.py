@@ -11,9 +11,8 @@ out-of-time reply) arrives with the agent inbox; a message no campaign takes is 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from django.conf import settings
+from django.dispatch import Signal
 
 from campaigns.models import Campaign
 from providers.models import InboundMessage
@@ -21,35 +20,19 @@ from providers.models import InboundMessage
 logger = logging.getLogger("contactcenter.routing")
 
 
+# Sent with ``message`` (an InboundMessage no campaign takes by its DID); a receiver answers the
+# campaign it belongs to, or None. The dialer answers for replies to its messages
+# (``dialer.replies``): campaigns never import the dialer, which sits above them.
+campaign_wanted = Signal()
+
+
 def campaign_for_inbound(message: InboundMessage) -> Campaign | None:
     by_did = Campaign.objects.filter(provider_id=message.provider_id, did=message.recipient)
-    return by_did.first() or campaign_replied_to(message)
-
-
-def campaign_replied_to(message: InboundMessage) -> Campaign | None:
-    """The campaign whose dialer last sent to this customer through this provider, recently."""
-    from dialer.models import SpoolRow
-    from dialer.numbers import normalise
-    from dialer.states import SpoolState
-
-    sender = message.sender.strip()
-    spellings = {normalise(sender)}
-    if sender.isdigit():  # international without the + (Vonage, many gateways)
-        spellings.add(normalise("+" + sender))
-    since = message.received_at - timedelta(days=settings.DIALER_REPLY_DAYS)
-    row = (
-        SpoolRow.objects.filter(
-            number__in=spellings,
-            state=SpoolState.SENT,
-            sent_at__gte=since,
-            sent_at__lte=message.received_at,
-            campaign__dialer__provider_id=message.provider_id,
-        )
-        .order_by("-sent_at")
-        .select_related("campaign")
-        .first()
-    )
-    return row.campaign if row else None
+    found = by_did.first()
+    if found is None:
+        answers = campaign_wanted.send(sender=InboundMessage, message=message)
+        found = next((campaign for _receiver, campaign in answers if campaign), None)
+    return found
 
 
 def route_inbound(message: InboundMessage) -> str:

@@ -34,18 +34,7 @@ from campaigns.services import (
     save_campaign,
     save_schedule,
 )
-
-
-def add_errors(form: object, errors: dict[str, list[str]], fallback: object = None) -> None:
-    """Put a service's errors next to their fields (or on ``fallback``'s top)."""
-    for field, texts in errors.items():
-        for text in texts:
-            if field in form.fields:
-                form.add_error(field, text)
-            elif fallback is not None:
-                fallback.append(text)
-            else:
-                form.add_error(None, text)
+from contactcenter.service_errors import add_errors
 
 
 @section_required(Section.CAMPAIGNS)

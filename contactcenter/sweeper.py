@@ -5,8 +5,8 @@ work and answers, and when the publish after commit fails (Redis away) the work 
 The sweeper runs on beat (SWEEP_EVERY seconds) and once when a worker starts, and hands every
 piece of work older than SWEEP_AFTER_SECONDS and still unprocessed to its usual task again:
 inbound messages still pending routing, uploads still queued (or left half-way by a worker that
-died), running dialers with rows to send and no batch task (the dialer's own tick, which also
-settles dead workers' batches).
+died), operators' requests to delete unprocessed rows, running dialers with rows to send and no
+batch task (the dialer's own tick, which also settles dead workers' batches).
 
 One function per kind of work. Runs never overlap (a Redis lock), and a piece of work resumed is
 not handed over again for RESUMED_TTL seconds (its task may simply be waiting in a busy queue);
@@ -98,6 +98,24 @@ def resume_uploads(full: bool = False) -> int:
     return len(ids)
 
 
+def resume_deletions(full: bool = False) -> int:
+    """Operators' requests to delete unprocessed rows, stored but never finished: carry them out
+    (their usual task)."""
+    from dialer.models import SpoolDeletion
+
+    ids = list(
+        SpoolDeletion.objects.filter(finished_at__isnull=True, created_at__lt=stale_before())
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:MOST_PER_RUN]
+    )
+    ids = not_resumed_lately("deletion", ids)
+    for done, pk in enumerate(ids):
+        if not publish("dialer.tasks.delete_unprocessed_rows", pk):
+            forget_resumed("deletion", ids[done:])
+            return done
+    return len(ids)
+
+
 def resume_dialers(full: bool = False) -> int:
     """Running dialers with rows to send: settle dead workers' batches and start batch tasks
     where slots are free (the dialer's watchdog, ``dialer.tasks.tick``, run here as well)."""
@@ -111,6 +129,7 @@ def resume_dialers(full: bool = False) -> int:
 KINDS: dict[str, Callable[..., int]] = {
     "inbound": resume_inbound,
     "uploads": resume_uploads,
+    "deletions": resume_deletions,
     "dialers": resume_dialers,
 }
 

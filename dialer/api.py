@@ -20,12 +20,12 @@ from accounts.roles import Section
 from campaigns.models import Campaign, Schedule
 from campaigns.selectors import campaign_for_user, campaigns_for, schedules_for
 from contactcenter.pagination import IdCursorPagination
+from contactcenter.service_errors import drf_errors
 from dialer.dncr import add_dncr, delete_dncr, dncr_entries_for
 from dialer.models import Dialer, DncrEntry, SpoolRow, SpoolUpload
-from dialer.selectors import monitor_status
+from dialer.selectors import dialers_for, monitor_status
 from dialer.services import (
     DIALER_FIELDS,
-    dialers_for,
     drop_unknown,
     requeue_unknown,
     save_dialer,
@@ -34,7 +34,6 @@ from dialer.services import (
 )
 from dialer.states import SpoolState
 from dialer.upload_jobs import progress_of, receive_upload
-from providers.api import drf_errors
 from providers.models import Provider
 
 

@@ -6,4 +6,4 @@ class DialerConfig(AppConfig):
     verbose_name = "SMS dialer"
 
     def ready(self) -> None:
-        from dialer import signals  # noqa: F401  (connects the receivers)
+        from dialer import replies, signals  # noqa: F401  (connects the receivers)

@@ -77,8 +77,6 @@ def publish_counts(campaign_id: int) -> None:
 
 
 def _publish(campaign_id: int) -> None:
-    from dialer.selectors import counters_from
-
     publish_now(
         campaign_group(campaign_id),
         "spool.counts",
@@ -106,6 +104,20 @@ def _publish_trailing(campaign_id: int) -> None:
         logger.exception("counters not published", extra={"campaign": campaign_id})
     finally:
         connection.close()  # this timer thread's own database connection
+
+
+def counters_from(c: dict[int, int]) -> dict[str, int]:
+    """The monitor's counters from the rows per state (``counts``)."""
+    S = SpoolState  # noqa: N806
+    return {
+        "processed": c[S.SENT] + c[S.BLOCKED] + c[S.OTHER] + c[S.FAILED],
+        "not_processed": c[S.TO_PROCESS] + c[S.NONE],
+        "sent": c[S.SENT],
+        "other": c[S.OTHER],
+        "blocked": c[S.BLOCKED],
+        "failed": c[S.FAILED],
+        "sending": c[S.SENDING],
+    }
 
 
 def counts(campaign_id: int) -> dict[int, int]:

@@ -177,6 +177,32 @@ class SpoolUpload(models.Model):
         return f"{self.file_name} ({self.state})"
 
 
+class SpoolDeletion(models.Model):
+    """An operator's request to delete a campaign's unprocessed rows: stored first, then done in
+    the background (``dialer.tasks.delete_unprocessed_rows``); the sweeper resumes a request
+    nobody finished (Redis away when it was made, or its worker died)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    deleted = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign"],
+                condition=Q(finished_at__isnull=True),
+                name="one_unfinished_spool_deletion_per_campaign",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"delete unprocessed rows of campaign {self.campaign_id}"
+
+
 class DncrEntry(models.Model):
     """Do not contact this number (in every campaign, or in one)."""
 

@@ -25,6 +25,7 @@ def recover_abandoned_batches() -> int:
     tokens = set(
         SpoolRow.objects.filter(state=S.SENDING, fate_unknown=False)
         .exclude(claim="")
+        .order_by()  # no Meta.ordering: its columns would join the DISTINCT (one per row)
         .values_list("claim", flat=True)
         .distinct()
     )

@@ -1,31 +1,38 @@
-"""Reads for the dialer monitor and the spool API."""
+"""Reads: the dialers a user may see, the dialer monitor, the spool API."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
 from campaigns.models import Campaign
-from dialer.counters import counts
+from campaigns.selectors import campaigns_for
+from dialer.counters import counters_from, counts
 from dialer.models import Dialer, SpoolRow
-from dialer.sending import dialer_is_open
+from dialer.opening import dialer_is_open
 from dialer.states import SpoolState as S
+
+
+def dialers_for(user: User) -> QuerySet[Dialer]:
+    return Dialer.objects.filter(campaign__in=campaigns_for(user)).select_related(
+        "campaign", "provider"
+    )
+
+
+def dialer_for_user(*, user: User, pk: Any) -> Dialer:
+    """A dialer of the user's campaigns, or 404 (as ``campaigns.selectors.campaign_for_user``)."""
+    dialer = dialers_for(user).filter(pk=pk).first()
+    if dialer is None:
+        raise Http404("No such dialer.")
+    return dialer
 
 
 def monitor_counters(campaign: Campaign) -> dict[str, int]:
     """The monitor's counters, from the kept counts (never from counting the spool table)."""
     return counters_from(counts(campaign.pk))
-
-
-def counters_from(c: dict[int, int]) -> dict[str, int]:
-    return {
-        "processed": c[S.SENT] + c[S.BLOCKED] + c[S.OTHER] + c[S.FAILED],
-        "not_processed": c[S.TO_PROCESS] + c[S.NONE],
-        "sent": c[S.SENT],
-        "other": c[S.OTHER],
-        "blocked": c[S.BLOCKED],
-        "failed": c[S.FAILED],
-        "sending": c[S.SENDING],
-    }
 
 
 def monitor_status(campaign: Campaign) -> dict[str, Any]:

@@ -27,16 +27,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils import timezone
 
-from campaigns.schedules import open_at
-from campaigns.selectors import hours_of
 from contactcenter.redis_client import redis_client
 from dialer.claims import Claimed, claim_batch, finish
 from dialer.dncr import blocked_numbers
 from dialer.journal import Journal, Outcome
 from dialer.models import Dialer
 from dialer.numbers import normalise
+from dialer.opening import dialer_is_open
 from dialer.send_mode import SendMode
 from dialer.states import SpoolState
 from providers.adapters import adapter_class
@@ -57,11 +55,6 @@ S = SpoolState
 
 
 # ----------------------------------------------------------------------------------- readiness
-def dialer_is_open(dialer: Dialer, at=None) -> bool:  # noqa: ANN001  (datetime or None)
-    schedules = dialer.schedules.prefetch_related("rules", "holidays")
-    return open_at((hours_of(s) for s in schedules), at or timezone.now())
-
-
 def may_send(dialer: Dialer) -> bool:
     return (
         dialer.running
@@ -405,16 +398,6 @@ def finish_batch(batch: Batch) -> None:
     """Write the outcomes (rows without one go back to the queue) and drop the journal."""
     finish(batch.dialer.campaign_id, batch.token, batch.rows, batch.outcomes, batch.numbers)
     batch.journal.close()
-
-
-def process_batch(dialer: Dialer) -> int:
-    """Claim, send and write one batch in this thread; returns how many rows it took."""
-    batch = prepare_batch(dialer)
-    if batch is None:
-        return 0
-    send_batch(batch, SendMode())
-    finish_batch(batch)
-    return len(batch.rows)
 
 
 RECHECK_SECONDS = 1.0

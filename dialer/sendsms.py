@@ -19,8 +19,6 @@ answers 400 with the field at fault.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -36,13 +34,9 @@ from rest_framework.views import APIView
 from accounts.access import SectionPermission
 from accounts.authentication import ApiTokenAuthentication
 from accounts.models import User
-from accounts.roles import Role, Section
-from campaigns.models import Campaign, CampaignMember
-from campaigns.selectors import campaigns_for, providers_for
-from dialer.models import Dialer
-from dialer.services import queue_message
+from accounts.roles import Section
+from dialer.sendsms_service import queue_sendsms
 
-PHONE = re.compile(r"^\+?\d{6,15}$")
 FIELDS = ("destination", "message", "campaign", "agent", "api")
 
 
@@ -58,15 +52,6 @@ def legacy_params(request: Request, decoded: str) -> dict[str, str]:
     return params
 
 
-def is_member(campaign: Campaign | None, username: str) -> bool:
-    return (
-        campaign is not None
-        and CampaignMember.objects.filter(
-            campaign=campaign, agent__username=username, agent__role=Role.AGENT
-        ).exists()
-    )
-
-
 def _text(value: Any) -> str | None:
     """A field's value as text: strings and whole numbers; None for lists, objects, booleans."""
     if value is None:
@@ -78,54 +63,8 @@ def _text(value: Any) -> str | None:
     return None
 
 
-@dataclass
-class Route:
-    campaign: Campaign | None
-    errors: dict[str, str]
-
-
-def resolve_route(user: User, name: str, api: str) -> Route:
-    """The campaign a SendSMS message joins, from ``campaign`` and the legacy ``api``."""
-    campaigns = campaigns_for(user)
-    provider = providers_for(user).filter(name=api).first() if api else None
-    if provider is None:
-        if api and not name:
-            name = api  # older clients name the campaign in ``api``
-        if not name:
-            return Route(None, {"campaign": _("Name the campaign.")})
-        campaign = campaigns.filter(name=name).first()
-        if campaign is None:
-            return Route(None, {"campaign": _("Unknown campaign “%(name)s”.") % {"name": name}})
-        return Route(campaign, {})
-    through = Dialer.objects.filter(provider=provider, campaign__in=campaigns)
-    if name:
-        campaign = campaigns.filter(name=name).first()
-        if campaign is None:
-            return Route(None, {"campaign": _("Unknown campaign “%(name)s”.") % {"name": name}})
-        if not through.filter(campaign=campaign).exists():
-            return Route(
-                None,
-                {
-                    "api": _(
-                        "Campaign “%(campaign)s” does not send through provider “%(provider)s”: "
-                        "its dialer uses another provider, or it has no dialer."
-                    )
-                    % {"campaign": campaign.name, "provider": provider.name}
-                },
-            )
-        return Route(campaign, {})
-    ids = list(through.values_list("campaign_id", flat=True)[:2])
-    if len(ids) != 1:
-        problem = (
-            _("No campaign of yours sends through provider “%(provider)s”.")
-            if not ids
-            else _("Several campaigns send through provider “%(provider)s”: name one in campaign.")
-        )
-        return Route(None, {"campaign": problem % {"provider": provider.name}})
-    return Route(campaigns.get(pk=ids[0]), {})
-
-
 def queue_from_fields(user: User, fields: dict[str, Any]) -> Response:
+    """Parse the fields (one text value each) and queue the message (``queue_sendsms``)."""
     errors: dict[str, str] = {}
     values: dict[str, str] = {}
     for key in FIELDS:
@@ -135,39 +74,8 @@ def queue_from_fields(user: User, fields: dict[str, Any]) -> Response:
         values[key] = value or ""
     if errors:
         return Response(errors, status=400)
-    destination = re.sub(r"[\s().-]", "", values["destination"])
-    message = values["message"]
-    agent = values["agent"].strip()
-    route = resolve_route(user, values["campaign"].strip(), values["api"].strip())
-    campaign = route.campaign
-    errors.update(route.errors)
-    if not destination:
-        errors["destination"] = _("Give a destination number.")
-    elif not PHONE.match(destination):
-        errors["destination"] = _("“%(value)s” is not a phone number.") % {
-            "value": values["destination"][:40]
-        }
-    elif campaign is not None:
-        dialer = Dialer.objects.filter(campaign=campaign).select_related("provider").first()
-        pattern = dialer.provider.number_regexp if dialer else ""
-        if pattern and not re.search(pattern, destination):
-            errors["destination"] = _("%(number)s does not match the provider's number format.") % {
-                "number": destination
-            }
-    if not message.strip():
-        errors["message"] = _("The message is empty.")
-    if agent and not is_member(campaign, agent):
-        # One answer for unknown agents and for agents of other campaigns: nothing to learn.
-        errors["agent"] = _("“%(agent)s” is not an agent of this campaign.") % {"agent": agent}
-    if errors:
-        return Response(errors, status=400)
     try:
-        row = queue_message(
-            campaign=campaign,
-            destination=destination,
-            message=message,
-            data=f"agent={agent}" if agent else "",
-        )
+        row = queue_sendsms(user=user, **values)
     except ValidationError as exc:
         return Response(
             {field: " ".join(messages) for field, messages in exc.message_dict.items()},

@@ -8,15 +8,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
-from django.http import Http404
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
 from campaigns.models import Campaign, Schedule
 from campaigns.selectors import campaigns_for, providers_for
+from contactcenter.events import publish_now, user_group
+from contactcenter.publishing import publish_on_commit
 from dialer.counters import adjust, reserve_positions
-from dialer.models import Dialer, SpoolRow
+from dialer.models import Dialer, SpoolDeletion, SpoolRow
 from dialer.states import UNPROCESSED, SpoolState
 from providers.ports import parse_ports
 from providers.text import text_problem
@@ -33,19 +34,6 @@ DIALER_FIELDS = (
     "enabled",
     "check_dncr",
 )
-
-
-def dialers_for(user: User) -> QuerySet[Dialer]:
-    return Dialer.objects.filter(campaign__in=campaigns_for(user)).select_related(
-        "campaign", "provider"
-    )
-
-
-def dialer_for_user(*, user: User, pk: Any) -> Dialer:
-    dialer = dialers_for(user).filter(pk=pk).first()
-    if dialer is None:
-        raise Http404("No such dialer.")
-    return dialer
 
 
 def save_dialer(
@@ -106,10 +94,7 @@ def save_dialer(
 def kick() -> None:
     """Let the workers look for work now rather than at the next beat (after commit). A failed
     publish is only logged: the beat's tick (and the sweeper) find the work anyway."""
-    from contactcenter.publishing import publish_on_commit
-    from dialer.tasks import tick
-
-    publish_on_commit(tick)
+    publish_on_commit("dialer.tasks.tick")
 
 
 def start_dialer(*, dialer: Dialer) -> Dialer:
@@ -219,3 +204,36 @@ def delete_unprocessed(
         deleted += len(ids)
         if progress:
             progress(deleted)
+
+
+def request_unprocessed_deletion(*, campaign: Campaign, user: User) -> SpoolDeletion:
+    """Store an operator's request to delete the campaign's unprocessed rows and publish its
+    task after commit (if Redis is away the sweeper resumes it). A request still unfinished for
+    the campaign is returned instead of a second one."""
+    with transaction.atomic():
+        deletion, _ = SpoolDeletion.objects.get_or_create(
+            campaign=campaign, finished_at=None, defaults={"requested_by": user}
+        )
+        publish_on_commit("dialer.tasks.delete_unprocessed_rows", deletion.pk)
+    return deletion
+
+
+def run_spool_deletion(deletion_id: int) -> int | None:
+    """Carry out a stored deletion request, telling its requester the progress; None when it is
+    finished already (a second hand-over of the same request)."""
+    deletion = SpoolDeletion.objects.filter(pk=deletion_id, finished_at__isnull=True).first()
+    if deletion is None:
+        return None
+    campaign_id, user_id = deletion.campaign_id, deletion.requested_by_id
+
+    def tell(kind: str, deleted: int) -> None:
+        if user_id is not None:
+            publish_now(user_group(user_id), kind, {"campaign": campaign_id, "deleted": deleted})
+
+    deleted = delete_unprocessed(
+        campaign=Campaign.objects.get(pk=campaign_id),
+        progress=lambda n: tell("spool.deleting", n),
+    )
+    SpoolDeletion.objects.filter(pk=deletion.pk).update(deleted=deleted, finished_at=timezone.now())
+    tell("spool.deleted", deleted)
+    return deleted

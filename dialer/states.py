@@ -16,21 +16,8 @@ class SpoolState(models.IntegerChoices):
     SENDING = 6, _("Sending")
 
 
+# How rows move (the SQL of dialer/claims.py and dialer/recovery.py does it, nothing else):
+# held (NONE) -> TO_PROCESS -> SENDING when a batch claims it -> SENT, BLOCKED, OTHER or FAILED
+# (final), or back to TO_PROCESS when it was never handed over or a temporary error is retried.
 S = SpoolState
-ALLOWED_TRANSITIONS: dict[int, frozenset[int]] = {
-    S.NONE: frozenset({S.TO_PROCESS}),
-    S.TO_PROCESS: frozenset({S.SENDING, S.NONE}),
-    # A claimed row ends sent, blocked, other or failed; back to TO_PROCESS when it was never
-    # handed to the provider (or a temporary error will be retried).
-    S.SENDING: frozenset({S.SENT, S.BLOCKED, S.OTHER, S.FAILED, S.TO_PROCESS}),
-    S.SENT: frozenset(),
-    S.BLOCKED: frozenset(),
-    S.OTHER: frozenset(),
-    S.FAILED: frozenset(),
-}
-FINAL = frozenset({S.SENT, S.BLOCKED, S.OTHER, S.FAILED})
 UNPROCESSED = frozenset({S.NONE, S.TO_PROCESS})
-
-
-def can_change(current: int, new: int) -> bool:
-    return new in ALLOWED_TRANSITIONS[current]

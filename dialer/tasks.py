@@ -7,6 +7,8 @@ from contactcenter.publishing import publish
 from dialer.dispatch import dialers_to_run, refresh_slot, release_slot, take_slot
 from dialer.recovery import recover_abandoned_batches
 from dialer.sending import send_for
+from dialer.services import run_spool_deletion
+from dialer.upload_jobs import run_upload
 
 
 @shared_task(ignore_result=True)
@@ -47,23 +49,9 @@ def send_batches(dialer_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def process_upload(upload_id: int) -> None:
-    from dialer.upload_jobs import run_upload
-
     run_upload(upload_id)
 
 
 @shared_task(ignore_result=True)
-def delete_unprocessed_rows(campaign_id: int, user_id: int) -> None:
-    from campaigns.models import Campaign
-    from contactcenter.events import publish_now, user_group
-    from dialer.services import delete_unprocessed
-
-    campaign = Campaign.objects.get(pk=campaign_id)
-
-    def progress(deleted: int) -> None:
-        publish_now(
-            user_group(user_id), "spool.deleting", {"campaign": campaign_id, "deleted": deleted}
-        )
-
-    deleted = delete_unprocessed(campaign=campaign, progress=progress)
-    publish_now(user_group(user_id), "spool.deleted", {"campaign": campaign_id, "deleted": deleted})
+def delete_unprocessed_rows(deletion_id: int) -> None:
+    run_spool_deletion(deletion_id)

@@ -42,10 +42,8 @@ def receive_upload(*, user: User, file: UploadedFile, kind: str = "spool") -> Sp
     upload = SpoolUpload.objects.create(
         kind=kind, file_name=file.name, path=name, size=file.size or 0, uploaded_by=user
     )
-    from dialer.tasks import process_upload
-
     # Stored, so answered as stored: if Redis is away the sweeper resumes it.
-    publish_on_commit(process_upload, upload.pk)
+    publish_on_commit("dialer.tasks.process_upload", upload.pk)
     return upload
 
 

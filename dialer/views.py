@@ -10,21 +10,25 @@ from django.views.decorators.http import require_POST
 from accounts.access import section_required
 from accounts.roles import Section
 from campaigns.selectors import campaign_for_user, campaigns_for, schedules_for
-from campaigns.views import add_errors
+from contactcenter.service_errors import add_errors
 from dialer.dncr import add_dncr, delete_dncr, dncr_entries_for, may_manage_global
 from dialer.forms import DialerForm, DncrForm, SingleMessageForm
 from dialer.numbers import normalise
-from dialer.selectors import monitor_status, retrying_rows, unknown_rows
-from dialer.services import (
-    DIALER_FIELDS,
+from dialer.selectors import (
     dialer_for_user,
     dialers_for,
+    monitor_status,
+    retrying_rows,
+    unknown_rows,
+)
+from dialer.services import (
+    DIALER_FIELDS,
     queue_message,
+    request_unprocessed_deletion,
     save_dialer,
     start_dialer,
     stop_dialer,
 )
-from dialer.tasks import delete_unprocessed_rows
 
 
 @section_required(Section.DIALERS)
@@ -117,7 +121,7 @@ def monitor_status_json(request: HttpRequest, campaign_id: int) -> JsonResponse:
 @require_POST
 def delete_unprocessed(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = campaign_for_user(user=request.user, pk=campaign_id)
-    delete_unprocessed_rows.delay(campaign.pk, request.user.pk)
+    request_unprocessed_deletion(campaign=campaign, user=request.user)
     messages.success(request, _("Deleting the unprocessed rows in the background…"))
     return redirect(f"/dialers/monitor/?campaign={campaign.pk}")
 

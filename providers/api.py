@@ -13,16 +13,11 @@ from rest_framework.response import Response
 
 from accounts.access import SectionPermission
 from accounts.roles import Section
+from contactcenter.service_errors import drf_errors
 from providers.adapters import adapter_class, registry
 from providers.configuration import secret_setting_keys, webhook_url
 from providers.models import Provider
 from providers.services import delete_provider, save_provider, send_message
-
-
-def drf_errors(exc: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(exc, "message_dict"):
-        return serializers.ValidationError(exc.message_dict)
-    return serializers.ValidationError({"detail": exc.messages})
 
 
 class ProviderSerializer(serializers.ModelSerializer):

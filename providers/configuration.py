@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from providers.adapters import adapter_class, registry
 from providers.adapters.base import FieldSpec, ProviderConfig
-from providers.models import Provider
+
+if TYPE_CHECKING:  # the model calls this module (Provider.clean): a type, never an import
+    from providers.models import Provider
 
 COLUMNS = ("endpoint", "username", "password", "sender", "ports")
 

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contactcenter.fields import EncryptedTextField, NameField
+from providers.adapters import registry
+from providers.configuration import type_errors
 from providers.delivery import DeliveryStatus
 from providers.encoding import Encoding
 
@@ -24,8 +26,6 @@ TIMEOUT_MIN, TIMEOUT_MAX = 0.1, 120.0
 
 
 def validate_api_type(value: str) -> None:
-    from providers.adapters import registry
-
     if value not in registry():
         raise ValidationError(
             _("Unknown API type “%(value)s”; choose one of %(types)s."),
@@ -145,8 +145,6 @@ class Provider(models.Model):
 
     def clean(self) -> None:
         """What the chosen type requires (per field), beyond each field's own validators."""
-        from providers.configuration import type_errors
-
         errors = type_errors(self)
         if errors:
             raise ValidationError(errors)
@@ -203,7 +201,6 @@ class InboundMessage(models.Model):
     class Routing(models.TextChoices):
         PENDING = "pending", _("Waiting for routing")
         QUEUED = "queued", _("In its campaign's queue")
-        ROUTED = "routed", _("Assigned to an agent")
         UNROUTED = "unrouted", _("No campaign takes it")
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="inbound")

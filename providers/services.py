@@ -30,6 +30,9 @@ logger = logging.getLogger("contactcenter.providers")
 # Sent (after commit) with ``provider`` and ``reports`` (StatusReport list) whenever delivery
 # reports arrive, so other apps (the dialer's spool) can follow their own messages.
 delivery_reports_received = Signal()
+# Sent (inside the storing transaction) with ``messages`` (the InboundMessage rows just stored),
+# so the app that routes them (campaigns) can queue their routing after commit.
+inbound_messages_stored = Signal()
 
 
 # ----------------------------------------------------------------------------- default rules
@@ -262,11 +265,7 @@ def receive_inbound(*, provider: Provider, request: WebhookRequest) -> list[Inbo
         if created:
             stored.append(message)
     if stored:
-        from campaigns.tasks import route_inbound_messages
-        from contactcenter.publishing import publish_on_commit
-
-        # Stored, so answered as stored: if Redis is away the sweeper routes them later.
-        publish_on_commit(route_inbound_messages, [m.pk for m in stored])
+        inbound_messages_stored.send(sender=Provider, messages=stored)
     return stored
 
 

@@ -16,7 +16,16 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from providers.adapters.base import WebhookError  # defined next to WebhookRequest
+
+class WebhookError(ValueError):
+    """A webhook body that cannot be understood: ``field`` names what is wrong, ``reason`` why.
+    Answered 400 ``{"field", "error"}``, nothing stored (``providers.webhooks``)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
 
 # The longest values the models store (providers.models; a test keeps these in step).
 ID_LENGTH = 200  # InboundMessage / DeliveryReport / InboundPart.provider_message_id

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from providers.delivery import DeliveryStatus
+from providers.webhook_parsing import WebhookError as WebhookError  # re-exported
+from providers.webhook_parsing import decode_json, flatten
 
 if TYPE_CHECKING:
     from providers.adapters.http import Redactor
@@ -95,16 +97,6 @@ class SendError(Exception):
         return f"{self.message}{code} ({kind})"
 
 
-class WebhookError(ValueError):
-    """A webhook body that cannot be understood: ``field`` names what is wrong, ``reason`` why.
-    Answered 400 ``{"field", "error"}``, nothing stored (``providers.webhook_parsing``)."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
-
-
 @dataclass(frozen=True)
 class WebhookRequest:
     method: str
@@ -116,8 +108,6 @@ class WebhookRequest:
 
     def json(self) -> Any:
         """The body as JSON, checked (``providers.webhook_parsing.decode_json``)."""
-        from providers.webhook_parsing import decode_json
-
         return decode_json(self.body)
 
     def params(self) -> dict[str, str]:
@@ -126,8 +116,6 @@ class WebhookRequest:
 
     def flat_params(self) -> dict[str, str]:
         """Flat parameters whether they came as query, form or a JSON object (values as text)."""
-        from providers.webhook_parsing import flatten
-
         if self.headers.get("content-type", "").startswith("application/json"):
             return flatten(self.json())
         return self.params()

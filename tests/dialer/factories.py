@@ -5,6 +5,7 @@ from typing import Any
 from campaigns.models import Campaign
 from dialer.counters import adjust, reserve_positions
 from dialer.models import Dialer, SpoolRow
+from dialer.sending import send_for
 from dialer.services import save_dialer
 from dialer.states import SpoolState
 from providers.models import Provider
@@ -37,3 +38,14 @@ def spool(campaign: Campaign, rows: list[tuple[str, str, int]]) -> list[SpoolRow
     )
     adjust({(campaign.pk, SpoolState.TO_PROCESS): len(rows)})
     return created
+
+
+def send_due(dialer: Dialer, seconds: float = 30) -> int:
+    """Send what is due through the production loop (the batch task's ``send_for``), the dialer
+    running, until nothing is left to claim; returns how many rows left the queue."""
+    waiting = SpoolRow.objects.filter(campaign_id=dialer.campaign_id, state=SpoolState.TO_PROCESS)
+    before = waiting.count()
+    Dialer.objects.filter(pk=dialer.pk).update(running=True)
+    while send_for(dialer.pk, seconds):
+        pass
+    return before - waiting.count()

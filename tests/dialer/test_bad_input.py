@@ -10,7 +10,7 @@ import pytest
 
 from accounts.tokens import create_api_token
 from dialer.models import Dialer, SpoolRow
-from dialer.uploads import check_spool, ingest_spool
+from dialer.uploads import ingest_spool
 from providers.models import OutboundMessage
 from tests.campaigns.factories import make_campaign
 from tests.dialer.factories import dialer_for, gateway
@@ -111,7 +111,7 @@ def write(tmp_path, data: bytes):
 )
 def test_csv_lines_follow_the_text_rules(tmp_path, supervisor, campsms, line, error):
     path = write(tmp_path, f"campsms;099000009;ok;1\n{line}\n".encode())
-    report = check_spool(path, supervisor)
+    report = ingest_spool(path, supervisor)[0]
     assert report.errors and report.errors[0].startswith(error), report.errors
     report, stored = ingest_spool(path, supervisor)
     assert stored == 0 and not SpoolRow.objects.exists()
@@ -123,7 +123,7 @@ def test_a_10_mb_csv_line_is_refused_without_reading_it_whole(tmp_path, supervis
     )
     tracemalloc.start()
     try:
-        report = check_spool(path, supervisor)
+        report = ingest_spool(path, supervisor)[0]
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

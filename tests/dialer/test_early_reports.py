@@ -12,13 +12,12 @@ from django.test import Client
 from dialer.claims import claim_batch, finish
 from dialer.journal import Outcome
 from dialer.models import SpoolRow
-from dialer.sending import process_batch
 from dialer.states import SpoolState as S
 from providers.configuration import webhook_url
 from providers.delivery import DeliveryStatus
 from providers.models import DeliveryReport, OutboundMessage
 from providers.services import save_provider, send_message
-from tests.dialer.factories import dialer_for, gateway, spool
+from tests.dialer.factories import dialer_for, gateway, send_due, spool
 from tests.fakeprovider import FakeProviderServer
 from tests.fakeprovider.dialects import DinstarDialect
 
@@ -85,7 +84,7 @@ def test_report_before_the_sending_loop_writes_back(dialer):
     in before the row is even sent."""
     (row,) = spool(dialer.campaign, [("+59899000001", "hi", 0)])
     report(dialer.provider, "msg-1", "delivered")
-    assert process_batch(dialer) == 1
+    assert send_due(dialer) == 1
     row.refresh_from_db()
     assert (row.state, row.provider_message_id) == (S.SENT, "msg-1")
     assert row.delivery_status == DeliveryStatus.DELIVERED
@@ -104,7 +103,7 @@ def test_dinstar_ids_differ_between_a_single_message_and_a_spool_row(supervisor)
         # A spool row with the same primary key as the single message.
         (template,) = spool(dialer.campaign, [("099111333", "bulk", 0)])
         SpoolRow.objects.filter(pk=template.pk).update(id=message.pk)
-        assert process_batch(dialer) == 1
+        assert send_due(dialer) == 1
         row = SpoolRow.objects.get(pk=message.pk)
         assert message.provider_message_id != row.provider_message_id
         sent_ids = [r.json()["param"][0]["user_id"] for r in server.requests

@@ -10,11 +10,10 @@ from django.utils import timezone
 
 from campaigns.routing import route_inbound
 from dialer.models import SpoolRow
-from dialer.sending import process_batch
 from dialer.states import SpoolState as S
 from providers.models import InboundMessage
 from tests.campaigns.factories import make_campaign
-from tests.dialer.factories import dialer_for, gateway, spool
+from tests.dialer.factories import dialer_for, gateway, send_due, spool
 from tests.fakeprovider import FakeProviderServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,7 +25,7 @@ def sent(supervisor):
     with FakeProviderServer() as server:
         dialer = dialer_for(supervisor, gateway(server.url))
         spool(dialer.campaign, [("098344484", "Your appointment is tomorrow", 0)])
-        assert process_batch(dialer) == 1
+        assert send_due(dialer) == 1
     return dialer
 
 
@@ -73,6 +72,6 @@ def test_rows_not_sent_keep_no_number(supervisor):
     with FakeProviderServer() as server:
         dialer = dialer_for(supervisor, gateway(server.url, number_regexp=r"^\+"))
         spool(dialer.campaign, [("098344484", "hi", 0)])
-        process_batch(dialer)
+        send_due(dialer)
     row = SpoolRow.objects.get(campaign=dialer.campaign)
     assert (row.state, row.number) == (S.OTHER, "")

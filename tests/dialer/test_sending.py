@@ -1,4 +1,5 @@
-"""The sending loop in-process, against the fake provider over real HTTP."""
+"""The sending loop in-process (``send_for``, what the batch task runs), against the fake
+provider over real HTTP."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from dialer.claims import claim_batch
 from dialer.counters import counts
 from dialer.dncr import add_dncr
 from dialer.models import Dialer, SpoolRow
-from dialer.sending import BACKOFF_SECONDS, MAX_ATTEMPTS, process_batch, send_for
+from dialer.sending import BACKOFF_SECONDS, MAX_ATTEMPTS, finish_batch, prepare_batch, send_for
 from dialer.states import SpoolState as S
-from tests.dialer.factories import dialer_for, gateway, spool
+from tests.dialer.factories import dialer_for, gateway, send_due, spool
 from tests.fakeprovider import Behaviour, FakeProviderServer, Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,7 +52,7 @@ def test_order_is_priority_then_position(server, dialer, settings):
             ("+59899000004", "d", 0),
         ],
     )
-    assert process_batch(dialer) == 4
+    assert send_due(dialer) == 4
     assert sent_to(server) == ["+59899000004", "+59899000002", "+59899000001", "+59899000003"]
     row = SpoolRow.objects.get(destination="+59899000004")
     assert row.state == S.SENT and row.provider_message_id == "msg-1" and row.attempts == 1
@@ -65,7 +66,7 @@ def test_concurrent_windows_keep_priorities_in_order(server, dialer, settings):
         [(f"+5989900{i:04d}", "low", 5) for i in range(16)]
         + [(f"+5989901{i:04d}", "high", 0) for i in range(8)],
     )
-    process_batch(dialer)
+    send_due(dialer)
     texts = [r.json()["text"] for r in server.requests]
     assert texts[:8] == ["high"] * 8 and texts[8:] == ["low"] * 16
 
@@ -76,10 +77,10 @@ def test_batches_are_fifty_rows_or_more_in_whole_windows(
 ):
     settings.DIALER_SEND_CONCURRENCY = concurrency
     spool(dialer.campaign, [(f"+5989900{i:04d}", "x", 0) for i in range(2 * size + 20)])
-    assert process_batch(dialer) == size
-    assert process_batch(dialer) == size
-    assert process_batch(dialer) == 20
-    assert process_batch(dialer) == 0
+    batch = prepare_batch(dialer)  # what the loop claims at a time
+    assert len(batch.rows) == size
+    finish_batch(batch)  # not sent: its rows go back to the queue
+    assert send_due(dialer) == 2 * size + 20
     assert len(server.requests) == 2 * size + 20
 
 
@@ -87,7 +88,7 @@ def test_dncr_global_and_per_campaign_block(server, dialer, supervisor):
     spool(dialer.campaign, [("098344484", "a", 0), ("+59898000111", "b", 0), ("099111222", "c", 0)])
     add_dncr(number="+59898344484", campaign_id=None)  # same number, other spelling
     add_dncr(number="098000111", campaign_id=dialer.campaign_id)
-    process_batch(dialer)
+    send_due(dialer)
     assert states(dialer.campaign) == {
         "098344484": S.BLOCKED,
         "+59898000111": S.BLOCKED,
@@ -100,14 +101,14 @@ def test_dncr_check_can_be_off(server, supervisor):
     dialer = dialer_for(supervisor, gateway(server.url), check_dncr=False)
     spool(dialer.campaign, [("098344484", "a", 0)])
     add_dncr(number="098344484", campaign_id=None)
-    process_batch(dialer)
+    send_due(dialer)
     assert states(dialer.campaign) == {"098344484": S.SENT}
 
 
 def test_provider_regexp_gives_other(server, supervisor):
     dialer = dialer_for(supervisor, gateway(server.url, number_regexp=r"^09\d{7}$"))
     spool(dialer.campaign, [("099123456", "ok", 0), ("12345", "bad", 0)])
-    process_batch(dialer)
+    send_due(dialer)
     assert states(dialer.campaign) == {"099123456": S.SENT, "12345": S.OTHER}
     assert "incorrect number format" in SpoolRow.objects.get(destination="12345").error
     assert sent_to(server) == ["099123456"]
@@ -116,7 +117,7 @@ def test_provider_regexp_gives_other(server, supervisor):
 def test_permanent_error_fails_with_the_text(server, dialer):
     spool(dialer.campaign, [("+59899000001", "a", 0)])
     server.then(Behaviour(reply=Reply(400, {"error": "invalid destination"})))
-    process_batch(dialer)
+    send_due(dialer)
     row = SpoolRow.objects.get()
     assert row.state == S.FAILED and "invalid destination" in row.error
     assert len(server.requests) == 1
@@ -125,15 +126,15 @@ def test_permanent_error_fails_with_the_text(server, dialer):
 def test_temporary_errors_are_retried_with_backoff_then_sent(server, dialer):
     spool(dialer.campaign, [("+59899000001", "a", 0)])
     server.then(Behaviour(reply=Reply(503, "busy")), Behaviour(reply=Reply(429, "slow down")))
-    process_batch(dialer)
+    send_due(dialer)
     row = SpoolRow.objects.get()
     assert row.state == S.TO_PROCESS and row.attempts == 1 and "503" in row.error
     assert row.next_attempt_at is not None
     assert claim_batch(dialer.campaign_id, "t", 50) == []  # not before its backoff
     SpoolRow.objects.update(next_attempt_at=None)
-    process_batch(dialer)
+    send_due(dialer)
     SpoolRow.objects.update(next_attempt_at=None)
-    process_batch(dialer)
+    send_due(dialer)
     row.refresh_from_db()
     assert row.state == S.SENT and row.attempts == 3
     assert len(server.requests) == 3
@@ -145,7 +146,7 @@ def test_temporary_errors_are_bounded(server, dialer):
     server.always(Behaviour(reply=Reply(503, "down")))
     for _ in range(MAX_ATTEMPTS):
         SpoolRow.objects.update(next_attempt_at=None)
-        process_batch(dialer)
+        send_due(dialer)
     row = SpoolRow.objects.get()
     assert row.state == S.FAILED and f"retries exhausted ({MAX_ATTEMPTS})" in row.error
     assert len(server.requests) == MAX_ATTEMPTS
@@ -165,7 +166,7 @@ def test_dial_string_ports_round_robin(server, supervisor):
     )
     dialer = dialer_for(supervisor, provider, dial_string="0-2")
     spool(dialer.campaign, [(f"+5989900000{i}", "x", 0) for i in range(5)])
-    process_batch(dialer)
+    send_due(dialer)
     by_number = {r.query["to"][0]: int(r.query["port"][0]) for r in server.requests}
     ports = [by_number[f"+5989900000{i}"] for i in range(5)]
     first = ports[0]  # the rotation carries on from the dialer's previous sends
@@ -177,7 +178,7 @@ def test_counters_follow_every_change(server, dialer):
     spool(dialer.campaign, [("+59899000001", "a", 0), ("12", "b", 0)])
     dialer.provider.number_regexp = r"^\+"
     dialer.provider.save()
-    process_batch(dialer)
+    send_due(dialer)
     c = counts(dialer.campaign_id)
     assert (c[S.TO_PROCESS], c[S.SENDING], c[S.SENT], c[S.OTHER]) == (0, 0, 1, 1)
 
@@ -187,7 +188,7 @@ def test_delivery_reports_reach_the_spool_row(server, dialer, live_url):
     from tests.fakeprovider.dialects.webhook import Webhook
 
     spool(dialer.campaign, [("+59899000001", "a", 0)])
-    process_batch(dialer)
+    send_due(dialer)
     row = SpoolRow.objects.get()
     status_url = webhook_url(dialer.provider, "status", live_url)
     assert (
@@ -200,13 +201,7 @@ def test_delivery_reports_reach_the_spool_row(server, dialer, live_url):
     assert row.delivery_status == "delivered"
 
 
-def test_spool_state_machine():
-    from dialer.states import ALLOWED_TRANSITIONS, FINAL, can_change
-
-    assert set(ALLOWED_TRANSITIONS) == set(S.values)
-    assert all(not ALLOWED_TRANSITIONS[state] for state in FINAL)
-    assert can_change(S.TO_PROCESS, S.SENDING) and can_change(S.SENDING, S.TO_PROCESS)
-    assert not can_change(S.SENT, S.TO_PROCESS) and not can_change(S.TO_PROCESS, S.SENT)
+def test_spool_state_codes():
     assert (S.NONE, S.TO_PROCESS, S.BLOCKED) == (0, 1, 3)  # the manual's codes
 
 
@@ -258,7 +253,7 @@ def test_a_slow_provider_gets_concurrent_sends(server, dialer, settings):
     server.always(Behaviour(delay=0.05))
     spool(dialer.campaign, [(f"+5989904{i:04d}", "hi", 0) for i in range(24)])
     started = time.monotonic()
-    assert process_batch(dialer) == 24
+    assert send_due(dialer) == 24
     assert time.monotonic() - started < 24 * 0.05 / 2  # one at a time would take 1.2 s
     assert len(set(sent_to(server))) == 24
 

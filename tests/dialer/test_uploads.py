@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from dialer.counters import counts
 from dialer.models import DncrEntry, SpoolRow
 from dialer.states import SpoolState as S
-from dialer.uploads import check_dncr, check_file_name, check_spool, ingest_spool, load_dncr
+from dialer.uploads import check_dncr, check_file_name, ingest_spool, load_dncr
 from tests.campaigns.factories import make_campaign
 
 
@@ -26,8 +26,6 @@ def write(tmp_path, text, name="spool.csv", encoding="utf-8", newline="\n"):
 
 
 def load(path, user):
-    report = check_spool(path, user)
-    assert report.ok, report.errors
     report, stored = ingest_spool(path, user)
     assert report.ok, report.errors
     return stored
@@ -70,26 +68,26 @@ def test_bom_windows_line_endings_blank_lines_and_extra_columns(tmp_path, superv
 ])  # fmt: skip
 def test_every_rule_names_the_line_and_stores_nothing(tmp_path, supervisor, campsms, line, error):
     path = write(tmp_path, f"campsms;099000009;ok;1\n{line}\n")
-    report = check_spool(path, supervisor)
+    report = ingest_spool(path, supervisor)[0]
     assert error in report.errors[0], report.errors
     assert SpoolRow.objects.count() == 0
 
 
 def test_all_errors_are_reported_not_just_the_first(tmp_path, supervisor, campsms):
     path = write(tmp_path, "x;1;a;1\ncampsms;2;b;z\ncampsms;3;c;1\ncampsms;4\n")
-    report = check_spool(path, supervisor)
+    report = ingest_spool(path, supervisor)[0]
     assert [e.split(":")[0] for e in report.errors] == ["line 1", "line 2", "line 4"]
 
 
 def test_campaign_of_another_group_is_unknown(tmp_path, supervisor, other_supervisor, campsms):
     path = write(tmp_path, "campsms;099;hi;1\n")
-    assert check_spool(path, other_supervisor).errors == ["line 1: unknown campaign “campsms”"]
+    assert ingest_spool(path, other_supervisor)[0].errors == ["line 1: unknown campaign “campsms”"]
 
 
 def test_not_utf8_names_the_line(tmp_path, supervisor, campsms):
     path = tmp_path / "spool.csv"
     path.write_bytes(b"campsms;099;hi;1\ncampsms;099;caf\xe9;1\n")
-    assert check_spool(path, supervisor).errors[0].startswith("line 2: not UTF-8 text")
+    assert ingest_spool(path, supervisor)[0].errors[0].startswith("line 2: not UTF-8 text")
 
 
 @pytest.mark.parametrize(("name", "error"), [
@@ -105,7 +103,7 @@ def test_file_names(name, error):
 def test_big_file_with_a_bad_last_line_stores_nothing(tmp_path, supervisor, campsms):
     body = "".join(f"campsms;0990{i:05d};Message {i};{i % 5}\n" for i in range(100_000))
     path = write(tmp_path, body + "campsms;099;last line is bad;x\n")
-    report = check_spool(path, supervisor)
+    report = ingest_spool(path, supervisor)[0]
     assert report.errors == ["line 100001: the priority “x” is not a whole number"]
     assert report.lines == 100_001
     assert SpoolRow.objects.count() == 0
