@@ -46,10 +46,16 @@ def send_batches(dialer_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
-def process_upload(upload_id: int) -> None:
+def process_upload(upload_id: int, language: str | None = None) -> None:
+    """``language``: the uploader's, for the error messages (the sweeper's resumes use the
+    default language)."""
+    from django.conf import settings
+    from django.utils import translation
+
     from dialer.upload_jobs import run_upload
 
-    run_upload(upload_id)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        run_upload(upload_id)
 
 
 @shared_task(ignore_result=True)

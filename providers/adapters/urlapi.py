@@ -14,6 +14,8 @@ import re
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
+from django.utils.translation import gettext_lazy
+
 from providers import webhook_parsing as parse
 from providers.adapters.base import (
     Adapter,
@@ -95,25 +97,29 @@ class URLSMS(HttpSender, Adapter):
     fields: ClassVar[tuple[FieldSpec, ...]] = (
         FieldSpec(
             "endpoint",
-            "URL template",
+            gettext_lazy("URL template"),
             required=True,
-            help="e.g. https://gw.example.com/send?to={destination}&text={message}. "
-            "Placeholders: {destination} {message} {sender} {username} {password} {port} "
-            "{id}, URL-encoded.",
+            help=gettext_lazy(
+                "e.g. https://gw.example.com/send?to={destination}&text={message}. "
+                "Placeholders: {destination} {message} {sender} {username} {password} {port} "
+                "{id}, URL-encoded."
+            ),
         ),
-        FieldSpec("username", "User"),
-        FieldSpec("password", "Password", secret=True),
-        FieldSpec("sender", "SMS From"),
-        FieldSpec("ports", "Ports"),
+        FieldSpec("username", gettext_lazy("User")),
+        FieldSpec("password", gettext_lazy("Password"), secret=True),
+        FieldSpec("sender", gettext_lazy("SMS From")),
+        FieldSpec("ports", gettext_lazy("Ports")),
         FieldSpec(
             "settings.success_pattern",
-            "Success pattern",
-            help="Regular expression the reply body must match to count as sent (optional).",
+            gettext_lazy("Success pattern"),
+            help=gettext_lazy(
+                "Regular expression the reply body must match to count as sent (optional)."
+            ),
         ),
         FieldSpec(
             "settings.id_pattern",
-            "Message id pattern",
-            help="Regular expression whose first group is the provider's message id.",
+            gettext_lazy("Message id pattern"),
+            help=gettext_lazy("Regular expression whose first group is the provider's message id."),
         ),
     )
 
@@ -207,7 +213,7 @@ class URLSMS(HttpSender, Adapter):
 
 class URLSMSAuth(URLSMS):
     api_type = "URLSMSAuth"
-    label = "URL GET with basic authentication"
+    label = gettext_lazy("URL GET with basic authentication")
     basic_auth = True
     fields = requiring(URLSMS.fields, "username", "password")
 
@@ -219,20 +225,20 @@ class URLPOSTSMS(URLSMS):
     fields = (
         FieldSpec(
             "endpoint",
-            "URL",
+            gettext_lazy("URL"),
             required=True,
-            help="Where the message is POSTed; placeholders allowed, URL-encoded.",
+            help=gettext_lazy("Where the message is POSTed; placeholders allowed, URL-encoded."),
         ),
         FieldSpec(
             "settings.body_template",
-            "Body template",
+            gettext_lazy("Body template"),
             required=True,
             help='Form: to={destination}&text={message}. JSON: {"to": "{destination}", '
             '"text": "{message}"}. Values are escaped for the body type.',
         ),
         FieldSpec(
             "settings.content_type",
-            "Body type",
+            gettext_lazy("Body type"),
             default="form",
             choices=(
                 ("form", "Form (application/x-www-form-urlencoded)"),
@@ -270,6 +276,6 @@ class URLPOSTSMS(URLSMS):
 
 class URLPOSTSMSAuth(URLPOSTSMS):
     api_type = "URLPOSTSMSAuth"
-    label = "URL POST with basic authentication"
+    label = gettext_lazy("URL POST with basic authentication")
     basic_auth = True
     fields = requiring(URLPOSTSMS.fields, "username", "password")
