@@ -64,7 +64,7 @@ urlpatterns = [
     path("account/tokens/", account_views.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke/", account_views.revoke_token, name="revoke_token"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),  # strings for static/js
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),  # for static/js
     path("providers/", include("providers.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("dialers/", include("dialer.urls")),
