@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import requests
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
@@ -90,7 +90,7 @@ class Twilio(Adapter):
     @classmethod
     def validate(cls, config: ProviderConfig) -> dict[str, str]:
         if not config.sender and not config.setting("messaging_service_sid"):
-            return {"sender": "Give a From number or a Messaging Service SID."}
+            return {"sender": gettext("Give a From number or a Messaging Service SID.")}
         return {}
 
     @property

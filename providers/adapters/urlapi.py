@@ -14,7 +14,7 @@ import re
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from providers import webhook_parsing as parse
 from providers.adapters.base import (
@@ -84,7 +84,9 @@ def check_pattern(config: ProviderConfig, key: str, errors: dict[str, str]) -> N
         try:
             re.compile(pattern)
         except re.error as exc:
-            errors[f"settings.{key}"] = f"Not a valid regular expression: {exc}."
+            errors[f"settings.{key}"] = gettext("Not a valid regular expression: %(error)s.") % {
+                "error": exc
+            }
 
 
 class URLSMS(HttpSender, Adapter):
@@ -130,9 +132,14 @@ class URLSMS(HttpSender, Adapter):
         allowed = ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
         sample = render(config.endpoint, dict.fromkeys(PLACEHOLDERS, "x"), url_escape)
         if unknown:
-            errors["endpoint"] = f"Unknown placeholder {{{unknown[0]}}}; use {allowed}."
+            errors["endpoint"] = gettext(
+                "Unknown placeholder %(placeholder)s; use %(allowed)s."
+            ) % {
+                "placeholder": f"{{{unknown[0]}}}",
+                "allowed": allowed,
+            }
         elif urlsplit(sample).scheme not in ("http", "https"):
-            errors["endpoint"] = "The URL must start with http:// or https://."
+            errors["endpoint"] = gettext("The URL must start with http:// or https://.")
         check_pattern(config, "success_pattern", errors)
         check_pattern(config, "id_pattern", errors)
         return errors
@@ -254,12 +261,16 @@ class URLPOSTSMS(URLSMS):
         template = config.setting("body_template")
         unknown = unknown_placeholders(template)
         if unknown:
-            errors["settings.body_template"] = f"Unknown placeholder {{{unknown[0]}}}."
+            errors["settings.body_template"] = gettext("Unknown placeholder %(placeholder)s.") % {
+                "placeholder": f"{{{unknown[0]}}}"
+            }
         elif config.setting("content_type", "form") == "json":
             try:
                 json.loads(render(template, dict.fromkeys(PLACEHOLDERS, "x"), json_escape))
             except ValueError as exc:
-                errors["settings.body_template"] = f"Not valid JSON once filled in: {exc}."
+                errors["settings.body_template"] = gettext(
+                    "Not valid JSON once filled in: %(error)s."
+                ) % {"error": exc}
         return errors
 
     def request_kwargs(self, message: OutgoingSMS) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import time
 from urllib.parse import urlsplit
 
 import requests
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from vonage import Auth, HttpClientOptions, Vonage
 from vonage_http_client.errors import HttpRequestError
 from vonage_sms import PartialFailureError, SmsError, SmsMessage
@@ -92,7 +92,7 @@ class Nexmo(Adapter):
     @classmethod
     def validate(cls, config: ProviderConfig) -> dict[str, str]:
         if config.endpoint and urlsplit(config.endpoint).scheme not in ("", "https"):
-            return {"endpoint": "The Vonage SDK speaks https only: use an https:// URL."}
+            return {"endpoint": gettext("The Vonage SDK speaks https only: use an https:// URL.")}
         return {}
 
     def _signature_auth(self) -> Auth:
