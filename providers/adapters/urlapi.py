@@ -240,15 +240,17 @@ class URLPOSTSMS(URLSMS):
             "settings.body_template",
             gettext_lazy("Body template"),
             required=True,
-            help='Form: to={destination}&text={message}. JSON: {"to": "{destination}", '
-            '"text": "{message}"}. Values are escaped for the body type.',
+            help=gettext_lazy(
+                'Form: to={destination}&text={message}. JSON: {"to": "{destination}", '
+                '"text": "{message}"}. Values are escaped for the body type.'
+            ),
         ),
         FieldSpec(
             "settings.content_type",
             gettext_lazy("Body type"),
             default="form",
             choices=(
-                ("form", "Form (application/x-www-form-urlencoded)"),
+                ("form", gettext_lazy("Form (application/x-www-form-urlencoded)")),
                 ("json", "JSON (application/json)"),
             ),
         ),
