@@ -57,7 +57,7 @@ def type_errors(provider: Provider) -> dict[str, str]:
         if spec.required and value in (None, ""):
             errors[spec.name] = _("%(label)s is required for %(type)s.") % {
                 "label": spec.label,
-                "type": adapter_class(api_type).label,
+                "type": api_type,
             }
         elif spec.choices and value not in (None, "") and value not in dict(spec.choices):
             errors[spec.name] = _("Choose one of %(choices)s.") % {
