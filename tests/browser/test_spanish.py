@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from agents.services import change_agent_state
+from agents.states import AgentState
 from dialer.models import SpoolRow
 from dialer.states import SpoolState
 from tests.campaigns.factories import make_campaign
@@ -45,3 +47,15 @@ def test_dialer_monitor_in_spanish(page, live_url, supervisor, celery_worker, tm
     page.click("[data-testid=upload-spool]")
     expect(result).to_have_text("1 fila cargada desde uno.csv.", timeout=60_000)
     screenshot(page, "monitor-spanish-loaded")
+
+
+def test_agent_state_badge_names_the_state_in_spanish_and_live(page, live_url, agent):
+    sign_in(page, live_url, agent.username)
+    page.select_option("[data-testid=language]", "es")
+    page.wait_for_selector("text=Cerrar sesión")
+    badge = page.locator("[data-testid=agent-state]")
+    expect(badge).to_have_text("Libre")
+    page.wait_for_selector("body[data-live=connected]")
+    change_agent_state(agent=agent, state=AgentState.BUSY)
+    expect(badge).to_have_text("Ocupado", timeout=10_000)
+    expect(badge).to_have_attribute("data-state", "busy")
