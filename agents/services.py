@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from agents.models import AgentStateChange, AgentStatus
@@ -25,12 +26,19 @@ def change_agent_state(*, agent: User, state: str, break_type: str = "") -> Agen
     ValidationError and changes nothing.
     """
     if not agent.is_agent:
-        raise ValidationError({"agent": f"{agent.username} is not an agent."})
+        raise ValidationError(
+            {"agent": gettext("%(name)s is not an agent.") % {"name": agent.username}}
+        )
     status, _ = AgentStatus.objects.select_for_update().get_or_create(agent=agent)
     if status.state == state and status.break_type == break_type:
         return status
     if status.state != state and not can_change(status.state, state):
-        raise ValidationError({"state": f"An agent cannot go from {status.state} to {state}."})
+        raise ValidationError(
+            {
+                "state": gettext("An agent cannot go from %(from)s to %(to)s.")
+                % {"from": status.state, "to": state}
+            }
+        )
     now = timezone.now()
     AgentStateChange.objects.create(
         agent=agent, from_state=status.state, to_state=state, break_type=break_type, at=now

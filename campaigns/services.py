@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.roles import Role
@@ -120,6 +120,15 @@ def save_campaign(
     return target
 
 
+# What keeps a campaign from being deleted, as the refusal names it (the models have no
+# translated verbose names of their own).
+PROTECTING = {
+    "dialer.dialer": gettext_lazy("a dialer"),
+    "dialer.spoolrow": gettext_lazy("messages in its spool"),
+    "providers.inboundmessage": gettext_lazy("received messages"),
+}
+
+
 def delete_campaign(*, user: User, campaign: Campaign) -> None:
     """Delete a campaign with no history; refused (ValidationError, with the reason) otherwise."""
     if not campaigns_for(user).filter(pk=campaign.pk).exists():
@@ -128,7 +137,12 @@ def delete_campaign(*, user: User, campaign: Campaign) -> None:
         with transaction.atomic():
             campaign.delete()
     except ProtectedError as exc:
-        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        kinds = sorted(
+            {
+                str(PROTECTING.get(obj._meta.label_lower, obj._meta.verbose_name_plural))
+                for obj in exc.protected_objects
+            }
+        )
         raise ValidationError(
             _(
                 "“%(name)s” has %(kinds)s; deleting it would lose them. Disable the campaign "

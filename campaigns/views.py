@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import section_required
@@ -176,7 +177,10 @@ def members_page(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc.message_dict)
         else:
-            text = _("%(n)d member(s) added.") if action == "add" else _("%(n)d member(s) removed.")
+            if action == "add":
+                text = ngettext("%(n)d member added.", "%(n)d members added.", count)
+            else:
+                text = ngettext("%(n)d member removed.", "%(n)d members removed.", count)
             messages.success(request, text % {"n": count})
             return redirect("campaigns:members")
     members = (

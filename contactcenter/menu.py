@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Section
 from agents.services import agent_state
+from agents.states import AgentState
 
 
 @dataclass(frozen=True)
@@ -54,5 +55,9 @@ def menu_context(request: HttpRequest) -> dict[str, Any]:
         return {"menu": []}
     context: dict[str, Any] = {"menu": menu_for(user)}
     if user.is_agent:
-        context["agent_state"] = agent_state(user)
+        state = agent_state(user)
+        labels = {value: str(label) for value, label in AgentState.choices}
+        # The badge shows the state's name in the user's language; the script relabels it live.
+        context.update(agent_state=state, agent_state_label=labels.get(state, state))
+        context["agent_state_labels"] = labels
     return context

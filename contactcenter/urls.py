@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
+from django.views.i18n import JavaScriptCatalog
 from rest_framework.routers import SimpleRouter
 
 from accounts import views as account_views
@@ -63,6 +64,7 @@ urlpatterns = [
     path("account/tokens/", account_views.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke/", account_views.revoke_token, name="revoke_token"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),  # for static/js
     path("providers/", include("providers.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("dialers/", include("dialer.urls")),

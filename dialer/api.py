@@ -217,7 +217,7 @@ class SpoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def upload_status(self, request: Request, upload_id: str) -> Response:
         upload = SpoolUpload.objects.filter(pk=upload_id, uploaded_by=request.user).first()
         if upload is None:
-            return Response({"detail": "No such upload."}, status=404)
+            return Response({"detail": _("No such upload.")}, status=404)
         return Response(progress_of(upload))
 
     def _rows_action(self, request: Request, service: Any) -> Response:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from campaigns.models import Campaign, Schedule
@@ -56,17 +57,19 @@ def save_dialer(
     errors: dict[str, str] = {}
     name = (merged["name"] or "").strip()
     if not name:
-        errors["name"] = "Give the dialer a name."
+        errors["name"] = _("Give the dialer a name.")
     elif Dialer.objects.filter(name=name).exclude(pk=getattr(dialer, "pk", None)).exists():
-        errors["name"] = f"A dialer named “{name}” exists already."
+        errors["name"] = _("A dialer named “%(name)s” exists already.") % {"name": name}
     campaign = merged["campaign"]
     if campaign is None or not campaigns_for(user).filter(pk=campaign.pk).exists():
-        errors["campaign"] = "Choose one of your campaigns."
+        errors["campaign"] = _("Choose one of your campaigns.")
     elif Dialer.objects.filter(campaign=campaign).exclude(pk=getattr(dialer, "pk", None)).exists():
-        errors["campaign"] = f"Campaign “{campaign.name}” has a dialer already."
+        errors["campaign"] = _("Campaign “%(name)s” has a dialer already.") % {
+            "name": campaign.name
+        }
     provider = merged["provider"]
     if provider is None or not providers_for(user).filter(pk=provider.pk).exists():
-        errors["provider"] = "Choose an SMS provider available to your security groups."
+        errors["provider"] = _("Choose an SMS provider available to your security groups.")
     if (merged["dial_string"] or "").strip():
         try:
             parse_ports(merged["dial_string"])
@@ -74,7 +77,7 @@ def save_dialer(
             errors["dial_string"] = str(exc)
     gap = merged["time_between_messages"]
     if not isinstance(gap, int) or isinstance(gap, bool) or gap < 0 or gap > 3_600_000:
-        errors["time_between_messages"] = "Milliseconds between 0 and 3600000."
+        errors["time_between_messages"] = _("Milliseconds between 0 and 3600000.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -99,7 +102,7 @@ def kick() -> None:
 
 def start_dialer(*, dialer: Dialer) -> Dialer:
     if not dialer.enabled:
-        raise ValidationError("The dialer is disabled: enable it before starting it.")
+        raise ValidationError(_("The dialer is disabled: enable it before starting it."))
     Dialer.objects.filter(pk=dialer.pk).update(running=True, updated_at=timezone.now())
     dialer.refresh_from_db()
     kick()
@@ -127,11 +130,11 @@ def queue_message(
     destination = (destination or "").strip()
     errors = {}
     if not destination:
-        errors["destination"] = "Give a destination number."
+        errors["destination"] = _("Give a destination number.")
     elif len(destination) > 40:
-        errors["destination"] = "The destination is longer than 40 characters."
+        errors["destination"] = _("The destination is longer than 40 characters.")
     if not (message or "").strip():
-        errors["message"] = "The message is empty."
+        errors["message"] = _("The message is empty.")
     else:
         dialer = Dialer.objects.filter(campaign=campaign).select_related("provider").first()
         problem = text_problem(message, dialer.provider if dialer else None)

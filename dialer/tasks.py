@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import translation
 
 from contactcenter.publishing import publish
 from dialer.dispatch import dialers_to_run, refresh_slot, release_slot, take_slot
@@ -48,8 +49,11 @@ def send_batches(dialer_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
-def process_upload(upload_id: int) -> None:
-    run_upload(upload_id)
+def process_upload(upload_id: int, language: str | None = None) -> None:
+    """``language``: the uploader's, for the error messages (the sweeper's resumes use the
+    default language)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        run_upload(upload_id)
 
 
 @shared_task(ignore_result=True)

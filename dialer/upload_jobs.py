@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from redis import RedisError
 from redis.exceptions import LockError
 from redis.lock import Lock
@@ -37,13 +39,13 @@ def receive_upload(*, user: User, file: UploadedFile, kind: str = "spool") -> Sp
     """Store an uploaded file (streamed to the default storage) and queue its check and load."""
     problem = uploads.check_file_name(file.name or "")
     if problem:
-        raise ValidationError({"file": f"{problem}."})
+        raise ValidationError({"file": f"{problem}."})  # translated by check_file_name
     name = default_storage.save(f"{UPLOADS}/{uuid.uuid4().hex}.csv", file)
     upload = SpoolUpload.objects.create(
         kind=kind, file_name=file.name, path=name, size=file.size or 0, uploaded_by=user
     )
     # Stored, so answered as stored: if Redis is away the sweeper resumes it.
-    publish_on_commit("dialer.tasks.process_upload", upload.pk)
+    publish_on_commit("dialer.tasks.process_upload", upload.pk, get_language())
     return upload
 
 
@@ -162,7 +164,7 @@ def _run(upload: SpoolUpload, lock: Lock) -> SpoolUpload:
         logger.exception("upload failed", extra={"upload": upload_id})
         SpoolUpload.objects.filter(pk=upload_id).update(
             state=SpoolUpload.State.FAILED,
-            errors=[f"the load failed, nothing was stored: {exc}"],
+            errors=[_("the load failed, nothing was stored: %(error)s") % {"error": exc}],
             error_count=1,
             finished_at=timezone.now(),
         )

@@ -24,6 +24,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from campaigns.selectors import campaigns_for
@@ -73,7 +74,7 @@ class Report:
     def add(self, line: int, message: str) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(f"line {line}: {message}")
+            self.errors.append(_("line %(line)s: %(message)s") % {"line": line, "message": message})
 
     @property
     def ok(self) -> bool:
@@ -82,18 +83,22 @@ class Report:
 
 def check_file_name(name: str) -> str | None:
     if len(name) > 64:
-        return f"the file name is {len(name)} characters long; at most 64 are allowed"
+        return _("the file name is %(length)s characters long; at most 64 are allowed") % {
+            "length": len(name)
+        }
     if " " in name:
-        return "the file name contains spaces"
+        return _("the file name contains spaces")
     if not FILE_NAME.match(name):
         odd = "".join(sorted({c for c in name if not re.match(r"[A-Za-z0-9._-]", c)}))
-        return f"the file name contains characters other than letters, digits, . _ - ({odd!r})"
+        return _(
+            "the file name contains characters other than letters, digits, . _ - (%(odd)r)"
+        ) % {"odd": odd}
     return None
 
 
 class BadLine(ValueError):
     def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}")
+        super().__init__(_("line %(line)s: %(message)s") % {"line": line, "message": message})
         self.line, self.message = line, message
 
 
@@ -121,7 +126,9 @@ def lines(source: Source) -> Iterator[tuple[int, str]]:
             try:
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
-                raise BadLine(number, f"not UTF-8 text ({exc.reason})") from exc
+                raise BadLine(
+                    number, _("not UTF-8 text (%(reason)s)") % {"reason": exc.reason}
+                ) from exc
             text = text.rstrip("\r\n")
             if text.strip():
                 yield number, text
@@ -162,8 +169,12 @@ class SpoolReader:
         if len(columns) < 4:
             report.add(
                 number,
-                f"{len(columns)} column(s); expected at least 4: "
-                "campaign;destination;message;priority",
+                ngettext(
+                    "%(count)s column; expected at least 4: campaign;destination;message;priority",
+                    "%(count)s columns; expected at least 4: campaign;destination;message;priority",
+                    len(columns),
+                )
+                % {"count": len(columns)},
             )
             return None
         name, destination, message, priority = (c.strip() for c in columns[:4])
@@ -173,18 +184,18 @@ class SpoolReader:
         campaign_id = self.campaigns.get(name)
         problems = []
         if campaign_id is None:
-            problems.append(f"unknown campaign “{name}”")
+            problems.append(_("unknown campaign “%(name)s”") % {"name": name})
         if not destination:
-            problems.append("the destination is empty")
+            problems.append(_("the destination is empty"))
         elif len(destination) > 40:
-            problems.append("the destination is longer than 40 characters")
+            problems.append(_("the destination is longer than 40 characters"))
         if not message.strip():
-            problems.append("the message is empty")
+            problems.append(_("the message is empty"))
         else:
             problem = text_problem(message, self.providers.get(campaign_id))
             if problem:
                 problems.append(problem)
-        for label, value in (("destination", destination), ("idm", idm), ("data", data)):
+        for label, value in ((_("destination"), destination), ("idm", idm), ("data", data)):
             found = CONTROL.search(value)
             if found:
                 problems.append(
@@ -192,13 +203,22 @@ class SpoolReader:
                     % {"column": label, "code": ord(found.group())}
                 )
         if not PRIORITY.fullmatch(priority):
-            problems.append(f"the priority “{priority}” is not a whole number")
-        for label, value in (("message", message), ("idm", idm), ("data", data)):
+            problems.append(
+                _("the priority “%(priority)s” is not a whole number") % {"priority": priority}
+            )
+        for label, value in ((_("message"), message), ("idm", idm), ("data", data)):
             if value and self.forbidden_re.search(value):
                 bad = sorted({c for c in value if c in self.forbidden})
-                problems.append(f"forbidden character(s) {' '.join(bad)} in the {label}")
+                problems.append(
+                    ngettext(
+                        "forbidden character %(characters)s in the %(column)s",
+                        "forbidden characters %(characters)s in the %(column)s",
+                        len(bad),
+                    )
+                    % {"characters": " ".join(bad), "column": label}
+                )
         if len(idm) > 100:
-            problems.append("the idm column is longer than 100 characters")
+            problems.append(_("the idm column is longer than 100 characters"))
         for problem in problems:
             report.add(number, problem)
         if problems:
@@ -255,7 +275,7 @@ def ingest_spool(
         with transaction.atomic():
             stored = _copy_rows(rows(), now)
             if report.lines == 0 and report.ok:
-                report.add(0, "the file has no data lines")
+                report.add(0, _("the file has no data lines"))
             if not report.ok:
                 raise _Rejected
             adjust({(c, SpoolState.TO_PROCESS): n for c, n in per_campaign.items()})
@@ -343,11 +363,11 @@ def parse_dncr(
     name = columns[1].strip() if len(columns) > 1 else ""
     problems = []
     if not phone:
-        problems.append("the number is empty")
+        problems.append(_("the number is empty"))
     elif not is_phone_number(phone):
-        problems.append(f"“{phone}” is not a phone number")
+        problems.append(_("“%(value)s” is not a phone number") % {"value": phone})
     if name and name not in campaigns:
-        problems.append(f"unknown campaign “{name}”")
+        problems.append(_("unknown campaign “%(name)s”") % {"name": name})
     elif not name and not allow_global:
         problems.append(
             _("no campaign: only an admin can add a number for every campaign; name one of yours")
@@ -367,7 +387,7 @@ def check_dncr(path: Source, user: User) -> Report:
     except BadLine as exc:
         report.add(exc.line, exc.message)
     if report.lines == 0 and report.ok:
-        report.add(0, "the file has no data lines")
+        report.add(0, _("the file has no data lines"))
     return report
 
 

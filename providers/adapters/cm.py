@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
 from providers import webhook_parsing as parse
 from providers.adapters.base import (
     Adapter,
@@ -41,14 +44,23 @@ class CMG(HttpSender, Adapter):
     api_type = "CMG"
     label = "CM.com"
     fields = (
-        FieldSpec("password", "Product token", required=True, secret=True),
-        FieldSpec("sender", "From", required=True, help="Up to 11 letters or 16 digits."),
-        FieldSpec("endpoint", "URL", help=f"Empty for {DEFAULT_ENDPOINT}."),
+        FieldSpec("password", gettext_lazy("Product token"), required=True, secret=True),
+        FieldSpec(
+            "sender",
+            gettext_lazy("From"),
+            required=True,
+            help=gettext_lazy("Up to 11 letters or 16 digits."),
+        ),
+        FieldSpec(
+            "endpoint",
+            gettext_lazy("URL"),
+            help=format_lazy(gettext_lazy("Empty for {url}."), url=DEFAULT_ENDPOINT),
+        ),
         FieldSpec(
             "settings.max_parts",
-            "Maximum parts",
+            gettext_lazy("Maximum parts"),
             default=8,
-            help="Longest message allowed, in SMS parts (1–8).",
+            help=gettext_lazy("Longest message allowed, in SMS parts (1–8)."),
         ),
     )
 

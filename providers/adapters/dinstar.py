@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from providers.adapters.base import (
     Adapter,
     FieldSpec,
@@ -30,30 +32,38 @@ RESULTS = {
 
 class DinstarWeb(HttpSender, Adapter):
     api_type = "DinstarWeb"
-    label = "Dinstar gateway"
+    label = gettext_lazy("Dinstar gateway")
     uses_ports = True
     fields = (
-        FieldSpec("endpoint", "Gateway URL", required=True, help="e.g. https://192.0.2.10"),
-        FieldSpec("username", "User", required=True),
-        FieldSpec("password", "Password", required=True, secret=True),
+        FieldSpec(
+            "endpoint",
+            gettext_lazy("Gateway URL"),
+            required=True,
+            help=gettext_lazy("e.g. https://192.0.2.10"),
+        ),
+        FieldSpec("username", gettext_lazy("User"), required=True),
+        FieldSpec("password", gettext_lazy("Password"), required=True, secret=True),
         FieldSpec(
             "ports",
-            "Ports",
+            gettext_lazy("Ports"),
             required=True,
-            help="Ports to send from: a range 0-3 (or 0.3) or a list 0,2,5.",
+            help=gettext_lazy("Ports to send from: a range 0-3 (or 0.3) or a list 0,2,5."),
         ),
         FieldSpec(
             "settings.auth_scheme",
-            "Authentication",
+            gettext_lazy("Authentication"),
             default="digest",
             choices=(("digest", "HTTP Digest"), ("basic", "HTTP Basic")),
         ),
         FieldSpec(
             "settings.verify_tls",
-            "Verify the TLS certificate",
+            gettext_lazy("Verify the TLS certificate"),
             default="no",
-            choices=(("no", "No (the gateway's self-signed certificate)"), ("yes", "Yes")),
-            help="Gateways ship self-signed certificates.",
+            choices=(
+                ("no", gettext_lazy("No (the gateway's self-signed certificate)")),
+                ("yes", gettext_lazy("Yes")),
+            ),
+            help=gettext_lazy("Gateways ship self-signed certificates."),
         ),
     )
 

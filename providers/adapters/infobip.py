@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import urllib3
+from django.utils.translation import gettext_lazy
 from infobip_api_client import (
     ApiClient,
     Configuration,
@@ -52,18 +53,20 @@ class InfoBip(Adapter):
     fields = (
         FieldSpec(
             "endpoint",
-            "Base URL",
+            gettext_lazy("Base URL"),
             required=True,
-            help="Your account's API base URL, e.g. https://xxxxx.api.infobip.com.",
+            help=gettext_lazy("Your account's API base URL, e.g. https://xxxxx.api.infobip.com."),
         ),
         FieldSpec(
             "password",
-            "API key",
+            gettext_lazy("API key"),
             required=True,
             secret=True,
-            help="Sent as 'Authorization: App <key>'.",
+            help=gettext_lazy("Sent as 'Authorization: App <key>'."),
         ),
-        FieldSpec("sender", "Sender", help="Number or alphanumeric sender ID."),
+        FieldSpec(
+            "sender", gettext_lazy("Sender"), help=gettext_lazy("Number or alphanumeric sender ID.")
+        ),
     )
 
     _api: SmsApi | None = None

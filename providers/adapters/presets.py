@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
 from providers.adapters.base import FieldSpec, OutgoingSMS, SendError, SendResult
 from providers.adapters.urlapi import URLSMS, url_escape
 
@@ -15,12 +18,16 @@ class SMSMasivo(URLSMS):
     """SMS Masivos (Argentina) ``enviar_sms.asp`` URL GET API, numeric answers."""
 
     api_type = "SMSMasivo"
-    label = "SMS Masivos (URL GET)"
+    label = gettext_lazy("SMS Masivos (URL GET)")
     uses_ports = False
     fields = (
-        FieldSpec("username", "User", required=True),
-        FieldSpec("password", "Password", required=True, secret=True),
-        FieldSpec("endpoint", "URL", help=f"Empty for {SMSMASIVO_URL}."),
+        FieldSpec("username", gettext_lazy("User"), required=True),
+        FieldSpec("password", gettext_lazy("Password"), required=True, secret=True),
+        FieldSpec(
+            "endpoint",
+            gettext_lazy("URL"),
+            help=format_lazy(gettext_lazy("Empty for {url}."), url=SMSMASIVO_URL),
+        ),
     )
 
     @classmethod

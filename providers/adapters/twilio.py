@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import requests
+from django.utils.translation import gettext, gettext_lazy
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
@@ -44,29 +45,35 @@ STATUSES = {
 }
 
 FIELDS = (
-    FieldSpec("username", "Account SID", required=True, help="AC… from the Twilio console."),
+    FieldSpec(
+        "username",
+        gettext_lazy("Account SID"),
+        required=True,
+        help=gettext_lazy("AC… from the Twilio console."),
+    ),
     FieldSpec(
         "password",
-        "Auth token",
+        gettext_lazy("Auth token"),
         required=True,
         secret=True,
-        help="Signs API calls and verifies Twilio's webhook signatures.",
+        help=gettext_lazy("Signs API calls and verifies Twilio's webhook signatures."),
     ),
     FieldSpec(
         "sender",
-        "From",
-        help="A Twilio number in E.164 form (+1…). Leave empty when a "
-        "Messaging Service SID is set.",
+        gettext_lazy("From"),
+        help=gettext_lazy(
+            "A Twilio number in E.164 form (+1…). Leave empty when a Messaging Service SID is set."
+        ),
     ),
     FieldSpec(
         "settings.messaging_service_sid",
-        "Messaging Service SID",
-        help="MG…; used instead of From when set.",
+        gettext_lazy("Messaging Service SID"),
+        help=gettext_lazy("MG…; used instead of From when set."),
     ),
     FieldSpec(
         "endpoint",
-        "API base URL",
-        help="Empty for https://api.twilio.com; a regional host or proxy otherwise.",
+        gettext_lazy("API base URL"),
+        help=gettext_lazy("Empty for https://api.twilio.com; a regional host or proxy otherwise."),
     ),
 )
 
@@ -83,7 +90,7 @@ class Twilio(Adapter):
     @classmethod
     def validate(cls, config: ProviderConfig) -> dict[str, str]:
         if not config.sender and not config.setting("messaging_service_sid"):
-            return {"sender": "Give a From number or a Messaging Service SID."}
+            return {"sender": gettext("Give a From number or a Messaging Service SID.")}
         return {}
 
     @property

@@ -14,6 +14,8 @@ import re
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
+from django.utils.translation import gettext, gettext_lazy
+
 from providers import webhook_parsing as parse
 from providers.adapters.base import (
     Adapter,
@@ -82,7 +84,9 @@ def check_pattern(config: ProviderConfig, key: str, errors: dict[str, str]) -> N
         try:
             re.compile(pattern)
         except re.error as exc:
-            errors[f"settings.{key}"] = f"Not a valid regular expression: {exc}."
+            errors[f"settings.{key}"] = gettext("Not a valid regular expression: %(error)s.") % {
+                "error": exc
+            }
 
 
 class URLSMS(HttpSender, Adapter):
@@ -95,25 +99,29 @@ class URLSMS(HttpSender, Adapter):
     fields: ClassVar[tuple[FieldSpec, ...]] = (
         FieldSpec(
             "endpoint",
-            "URL template",
+            gettext_lazy("URL template"),
             required=True,
-            help="e.g. https://gw.example.com/send?to={destination}&text={message}. "
-            "Placeholders: {destination} {message} {sender} {username} {password} {port} "
-            "{id}, URL-encoded.",
+            help=gettext_lazy(
+                "e.g. https://gw.example.com/send?to={destination}&text={message}. "
+                "Placeholders: {destination} {message} {sender} {username} {password} {port} "
+                "{id}, URL-encoded."
+            ),
         ),
-        FieldSpec("username", "User"),
-        FieldSpec("password", "Password", secret=True),
-        FieldSpec("sender", "SMS From"),
-        FieldSpec("ports", "Ports"),
+        FieldSpec("username", gettext_lazy("User")),
+        FieldSpec("password", gettext_lazy("Password"), secret=True),
+        FieldSpec("sender", gettext_lazy("SMS From")),
+        FieldSpec("ports", gettext_lazy("Ports")),
         FieldSpec(
             "settings.success_pattern",
-            "Success pattern",
-            help="Regular expression the reply body must match to count as sent (optional).",
+            gettext_lazy("Success pattern"),
+            help=gettext_lazy(
+                "Regular expression the reply body must match to count as sent (optional)."
+            ),
         ),
         FieldSpec(
             "settings.id_pattern",
-            "Message id pattern",
-            help="Regular expression whose first group is the provider's message id.",
+            gettext_lazy("Message id pattern"),
+            help=gettext_lazy("Regular expression whose first group is the provider's message id."),
         ),
     )
 
@@ -124,9 +132,14 @@ class URLSMS(HttpSender, Adapter):
         allowed = ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
         sample = render(config.endpoint, dict.fromkeys(PLACEHOLDERS, "x"), url_escape)
         if unknown:
-            errors["endpoint"] = f"Unknown placeholder {{{unknown[0]}}}; use {allowed}."
+            errors["endpoint"] = gettext(
+                "Unknown placeholder %(placeholder)s; use %(allowed)s."
+            ) % {
+                "placeholder": f"{{{unknown[0]}}}",
+                "allowed": allowed,
+            }
         elif urlsplit(sample).scheme not in ("http", "https"):
-            errors["endpoint"] = "The URL must start with http:// or https://."
+            errors["endpoint"] = gettext("The URL must start with http:// or https://.")
         check_pattern(config, "success_pattern", errors)
         check_pattern(config, "id_pattern", errors)
         return errors
@@ -207,7 +220,7 @@ class URLSMS(HttpSender, Adapter):
 
 class URLSMSAuth(URLSMS):
     api_type = "URLSMSAuth"
-    label = "URL GET with basic authentication"
+    label = gettext_lazy("URL GET with basic authentication")
     basic_auth = True
     fields = requiring(URLSMS.fields, "username", "password")
 
@@ -219,23 +232,25 @@ class URLPOSTSMS(URLSMS):
     fields = (
         FieldSpec(
             "endpoint",
-            "URL",
+            gettext_lazy("URL"),
             required=True,
-            help="Where the message is POSTed; placeholders allowed, URL-encoded.",
+            help=gettext_lazy("Where the message is POSTed; placeholders allowed, URL-encoded."),
         ),
         FieldSpec(
             "settings.body_template",
-            "Body template",
+            gettext_lazy("Body template"),
             required=True,
-            help='Form: to={destination}&text={message}. JSON: {"to": "{destination}", '
-            '"text": "{message}"}. Values are escaped for the body type.',
+            help=gettext_lazy(
+                'Form: to={destination}&text={message}. JSON: {"to": "{destination}", '
+                '"text": "{message}"}. Values are escaped for the body type.'
+            ),
         ),
         FieldSpec(
             "settings.content_type",
-            "Body type",
+            gettext_lazy("Body type"),
             default="form",
             choices=(
-                ("form", "Form (application/x-www-form-urlencoded)"),
+                ("form", gettext_lazy("Form (application/x-www-form-urlencoded)")),
                 ("json", "JSON (application/json)"),
             ),
         ),
@@ -248,12 +263,16 @@ class URLPOSTSMS(URLSMS):
         template = config.setting("body_template")
         unknown = unknown_placeholders(template)
         if unknown:
-            errors["settings.body_template"] = f"Unknown placeholder {{{unknown[0]}}}."
+            errors["settings.body_template"] = gettext("Unknown placeholder %(placeholder)s.") % {
+                "placeholder": f"{{{unknown[0]}}}"
+            }
         elif config.setting("content_type", "form") == "json":
             try:
                 json.loads(render(template, dict.fromkeys(PLACEHOLDERS, "x"), json_escape))
             except ValueError as exc:
-                errors["settings.body_template"] = f"Not valid JSON once filled in: {exc}."
+                errors["settings.body_template"] = gettext(
+                    "Not valid JSON once filled in: %(error)s."
+                ) % {"error": exc}
         return errors
 
     def request_kwargs(self, message: OutgoingSMS) -> dict[str, Any]:
@@ -270,6 +289,6 @@ class URLPOSTSMS(URLSMS):
 
 class URLPOSTSMSAuth(URLPOSTSMS):
     api_type = "URLPOSTSMSAuth"
-    label = "URL POST with basic authentication"
+    label = gettext_lazy("URL POST with basic authentication")
     basic_auth = True
     fields = requiring(URLPOSTSMS.fields, "username", "password")

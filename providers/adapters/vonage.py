@@ -8,6 +8,7 @@ import time
 from urllib.parse import urlsplit
 
 import requests
+from django.utils.translation import gettext, gettext_lazy
 from vonage import Auth, HttpClientOptions, Vonage
 from vonage_http_client.errors import HttpRequestError
 from vonage_sms import PartialFailureError, SmsError, SmsMessage
@@ -55,30 +56,34 @@ class Nexmo(Adapter):
     label = "Vonage / Nexmo"
     signs_webhooks = True
     fields = (
-        FieldSpec("username", "API key", required=True),
-        FieldSpec("password", "API secret", required=True, secret=True),
+        FieldSpec("username", gettext_lazy("API key"), required=True),
+        FieldSpec("password", gettext_lazy("API secret"), required=True, secret=True),
         FieldSpec(
             "sender",
-            "From",
+            gettext_lazy("From"),
             required=True,
-            help="A Vonage number or an alphanumeric sender ID (up to 11 characters).",
+            help=gettext_lazy(
+                "A Vonage number or an alphanumeric sender ID (up to 11 characters)."
+            ),
         ),
         FieldSpec(
             "settings.signature_secret",
-            "Signature secret",
+            gettext_lazy("Signature secret"),
             secret=True,
-            help="When set, sends are signed and webhooks without a valid 'sig' are refused.",
+            help=gettext_lazy(
+                "When set, sends are signed and webhooks without a valid 'sig' are refused."
+            ),
         ),
         FieldSpec(
             "settings.signature_method",
-            "Signature method",
+            gettext_lazy("Signature method"),
             default="sha256",
             choices=SIGNATURE_METHODS,
         ),
         FieldSpec(
             "endpoint",
-            "REST host",
-            help="Empty for https://rest.nexmo.com. The SDK speaks https only.",
+            gettext_lazy("REST host"),
+            help=gettext_lazy("Empty for https://rest.nexmo.com. The SDK speaks https only."),
         ),
     )
 
@@ -87,7 +92,7 @@ class Nexmo(Adapter):
     @classmethod
     def validate(cls, config: ProviderConfig) -> dict[str, str]:
         if config.endpoint and urlsplit(config.endpoint).scheme not in ("", "https"):
-            return {"endpoint": "The Vonage SDK speaks https only: use an https:// URL."}
+            return {"endpoint": gettext("The Vonage SDK speaks https only: use an https:// URL.")}
         return {}
 
     def _signature_auth(self) -> Auth:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
 from providers import webhook_parsing as parse
 from providers.adapters.base import (
     Adapter,
@@ -38,22 +41,26 @@ class WhatsAppCloud(HttpSender, Adapter):
     channel = "whatsapp"
     signs_webhooks = True
     fields = (
-        FieldSpec("settings.phone_number_id", "Phone number ID", required=True),
-        FieldSpec("password", "Access token", required=True, secret=True),
+        FieldSpec("settings.phone_number_id", gettext_lazy("Phone number ID"), required=True),
+        FieldSpec("password", gettext_lazy("Access token"), required=True, secret=True),
         FieldSpec(
             "settings.app_secret",
-            "App secret",
+            gettext_lazy("App secret"),
             secret=True,
-            help="When set, webhooks must carry a valid X-Hub-Signature-256.",
+            help=gettext_lazy("When set, webhooks must carry a valid X-Hub-Signature-256."),
         ),
         FieldSpec(
             "settings.verify_token",
-            "Webhook verify token",
+            gettext_lazy("Webhook verify token"),
             secret=True,
-            help="Answered in Meta's webhook verification handshake.",
+            help=gettext_lazy("Answered in Meta's webhook verification handshake."),
         ),
-        FieldSpec("settings.api_version", "Graph API version", default="v21.0"),
-        FieldSpec("endpoint", "Graph API base URL", help=f"Empty for {DEFAULT_ENDPOINT}."),
+        FieldSpec("settings.api_version", gettext_lazy("Graph API version"), default="v21.0"),
+        FieldSpec(
+            "endpoint",
+            gettext_lazy("Graph API base URL"),
+            help=format_lazy(gettext_lazy("Empty for {url}."), url=DEFAULT_ENDPOINT),
+        ),
     )
 
     def deliver(self, message: OutgoingSMS) -> SendResult:

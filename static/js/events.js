@@ -42,7 +42,10 @@
     "agent.state": function (payload) {
       var badge = document.getElementById("agent-state");
       if (badge) {
-        badge.textContent = payload.state;
+        var names = document.getElementById("agent-state-labels");
+        var labels = names ? JSON.parse(names.textContent) : {};
+        badge.textContent = labels[payload.state] || payload.state;
+        badge.dataset.state = payload.state;
         badge.className = "agent-state state-" + payload.state;
       }
     },

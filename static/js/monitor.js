@@ -27,10 +27,12 @@
     if (e.kind === "subscribed" && e.payload.group === "campaign." + campaign) { monitor.dataset.live = "subscribed"; }
     if (e.kind === "spool.counts" && e.payload.campaign === campaign) { showCounters(e.payload.counters); }
     if (e.kind === "spool.deleting" && e.payload.campaign === campaign) {
-      progress.textContent = monitor.dataset.textDeleting.replace("%(count)s", e.payload.deleted);
+      progress.textContent = interpolate(ngettext("%(count)s deleted…", "%(count)s deleted…", e.payload.deleted),
+                                         { count: e.payload.deleted }, true);
     }
     if (e.kind === "spool.deleted" && e.payload.campaign === campaign) {
-      progress.textContent = monitor.dataset.textDeleted.replace("%(count)s", e.payload.deleted);
+      progress.textContent = interpolate(ngettext("%(count)s deleted.", "%(count)s deleted.", e.payload.deleted),
+                                         { count: e.payload.deleted }, true);
     }
   });
   // Queue-safe: works whether events.js has run yet or not.
@@ -58,6 +60,9 @@
     });
   }
 
+  // Strings come from Django's JavaScript catalog (/jsi18n/, loaded before this script).
+  var PHASES = { queued: gettext("Queued"), checking: gettext("Checking"), loading: gettext("Loading") };
+
   function watchUpload(id, bar, result) {
     fetch("/api/v1/spool/uploads/" + id, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
@@ -65,13 +70,17 @@
         bar.hidden = false;
         bar.value = u.percent;
         if (u.state === "done") {
-          result.textContent = monitor.dataset.textLoaded.replace("%(count)s", u.rows_loaded).replace("%(file)s", u.file_name);
+          result.textContent = interpolate(
+            ngettext("%(count)s row loaded from %(file)s.", "%(count)s rows loaded from %(file)s.", u.rows_loaded),
+            { count: u.rows_loaded, file: u.file_name }, true);
           result.className = "upload-result ok";
         } else if (u.state === "rejected" || u.state === "failed") {
           result.className = "upload-result error";
-          result.textContent = monitor.dataset.textRejected.replace("%(count)s", u.error_count) + " " + u.errors.slice(0, 50).join(" · ");
+          result.textContent = interpolate(
+            ngettext("%(count)s error; nothing was stored.", "%(count)s errors; nothing was stored.", u.error_count),
+            { count: u.error_count }, true) + " " + u.errors.slice(0, 50).join(" · ");
         } else {
-          result.textContent = u.phase + " " + u.done + (u.total ? " / " + u.total : "");
+          result.textContent = (PHASES[u.phase] || u.phase) + " " + u.done + (u.total ? " / " + u.total : "");
           window.setTimeout(function () { watchUpload(id, bar, result); }, 300);
         }
       });

@@ -21,7 +21,7 @@ def test_signing_in_frees_the_agent_and_signing_out_disconnects(client, agent):
     client.post("/login/", {"username": agent.username, "password": PASSWORD})
     assert agent_state(agent) == AgentState.FREE
     html = client.get("/inbox/").content.decode()
-    assert 'data-testid="agent-state"' in html and ">free<" in html
+    assert 'data-testid="agent-state"' in html and ">Free<" in html
     client.post("/logout/")
     assert agent_state(agent) == AgentState.DISCONNECTED
     assert list(

@@ -91,7 +91,7 @@ def test_supervisor_creates_a_campaign_and_adds_members(
     for name in ("ana", "ben"):
         page.locator("[data-testid=member-agents]").get_by_label(f"({name})").check()
     page.click("[data-testid=add-members]")
-    page.wait_for_selector("text=2 member(s) added.")
+    page.wait_for_selector("text=2 members added.")
     rows = page.locator("[data-testid=member-list] tbody tr").all_inner_texts()
     assert [r.split("\t") for r in rows] == [["Support UY", "ana"], ["Support UY", "ben"]]
     screenshot(page, "members-page")

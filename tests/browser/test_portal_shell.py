@@ -52,7 +52,7 @@ def test_wrong_password_shows_an_error(page, live_url, supervisor):
 def test_agent_opening_a_supervisor_url_gets_403(page, live_url, agent):
     sign_in(page, live_url, agent.username)
     page.wait_for_selector("[data-testid=agent-state]")
-    assert page.locator("[data-testid=agent-state]").inner_text() == "free"
+    assert page.locator("[data-testid=agent-state]").inner_text() == "Free"
     response = page.goto(f"{live_url}/campaigns/")
     assert response.status == 403
 

@@ -146,6 +146,7 @@ def test_delete_is_refused_when_the_campaign_has_history(supervisor):
     )
     with pytest.raises(ValidationError) as caught:
         delete_campaign(user=supervisor, campaign=campaign)
+    assert "has received messages; deleting it" in caught.value.messages[0]
     assert "Disable the campaign instead" in caught.value.messages[0]
     assert Campaign.objects.filter(pk=campaign.pk).exists()
     InboundMessage.objects.all().delete()

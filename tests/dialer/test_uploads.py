@@ -55,14 +55,14 @@ def test_bom_windows_line_endings_blank_lines_and_extra_columns(tmp_path, superv
 
 
 @pytest.mark.parametrize(("line", "error"), [
-    ("campsms;099000001;Hi", "line 2: 3 column(s); expected at least 4"),
+    ("campsms;099000001;Hi", "line 2: 3 columns; expected at least 4"),
     ("nocamp;099000001;Hi;1", "line 2: unknown campaign “nocamp”"),
     ("campsms;099000001;Hi;high", "line 2: the priority “high” is not a whole number"),
     ("campsms;099000001;Hi;-1", "line 2: the priority “-1” is not a whole number"),
-    ("campsms;099000001;Write to a@b.com;1", "line 2: forbidden character(s) @ in the message"),
-    ("campsms;099000001;He said “hi”;1", "line 2: forbidden character(s) “ ” in the message"),
-    ("campsms;099000001;It´s;1", "line 2: forbidden character(s) ´ in the message"),
-    ("campsms;099000001;Hi;1;x\"y", "line 2: forbidden character(s) \" in the idm"),
+    ("campsms;099000001;Write to a@b.com;1", "line 2: forbidden character @ in the message"),
+    ("campsms;099000001;He said “hi”;1", "line 2: forbidden characters “ ” in the message"),
+    ("campsms;099000001;It´s;1", "line 2: forbidden character ´ in the message"),
+    ("campsms;099000001;Hi;1;x\"y", "line 2: forbidden character \" in the idm"),
     ("campsms;;Hi;1", "line 2: the destination is empty"),
     ("campsms;099000001; ;1", "line 2: the message is empty"),
 ])  # fmt: skip
