@@ -20,7 +20,7 @@ from django.utils import translation
 from dialer.models import SpoolRow
 from dialer.services import save_dialer
 from dialer.states import SpoolState
-from dialer.uploads import check_spool
+from dialer.uploads import ingest_spool
 from providers.adapters import registry
 from tests.campaigns.factories import make_campaign
 from tests.dialer.factories import dialer_for, gateway
@@ -115,7 +115,7 @@ def test_csv_upload_errors_are_spanish_with_plural_forms(supervisor, tmp_path):
         encoding="utf-8",
     )
     with translation.override("es"):
-        errors = check_spool(path, supervisor).errors
+        errors = ingest_spool(path, supervisor)[0].errors
     assert errors == [
         "línea 1: 2 columnas; se esperaban al menos 4: campaña;destino;mensaje;prioridad",
         "línea 2: 1 columna; se esperaban al menos 4: campaña;destino;mensaje;prioridad",
@@ -125,7 +125,7 @@ def test_csv_upload_errors_are_spanish_with_plural_forms(supervisor, tmp_path):
         "línea 5: caracteres prohibidos “ ” en la columna mensaje",
     ]
     with translation.override("en"):
-        assert check_spool(path, supervisor).errors[1].startswith("line 2: 1 column; expected")
+        assert ingest_spool(path, supervisor)[0].errors[1].startswith("line 2: 1 column; expected")
 
 
 def test_service_errors_are_spanish(supervisor):
