@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import subprocess
 import time
 
 import pytest
@@ -54,8 +55,17 @@ def workers(broker):
         return started[-count:]
 
     yield start
+    # A warm shutdown waits for the task in hand: stopped dialers end theirs within a second
+    # (rather than DIALER_TASK_SECONDS), and the workers shut down side by side.
+    Dialer.objects.update(running=False)
     for worker in started:
-        worker.stop()
+        if worker.process.poll() is None:
+            worker.process.terminate()
+    for worker in started:
+        try:
+            worker.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 @pytest.fixture
