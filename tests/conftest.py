@@ -208,8 +208,10 @@ class CeleryWorker:
         self.log_start = 0  # the log is appended to: this process's part starts here
 
     def start(self, timeout: float = 30) -> CeleryWorker:
-        from contactcenter.health import ping_workers
+        return self.spawn().ready(timeout)
 
+    def spawn(self) -> CeleryWorker:
+        """Start the process without waiting for it (several start side by side)."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
@@ -224,6 +226,12 @@ class CeleryWorker:
         with self.log.open("ab") as log:
             self.log_start = log.tell()
             self.process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=log)
+        return self
+
+    def ready(self, timeout: float = 30) -> CeleryWorker:
+        """Wait until the spawned worker answers a ping."""
+        from contactcenter.health import ping_workers
+
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:

@@ -51,8 +51,8 @@ def workers(broker):
                 args=args,
                 queues=queues,
             )
-            started.append(worker.start())
-        return started[-count:]
+            started.append(worker.spawn())  # side by side; each is waited for below
+        return [worker.ready() for worker in started[-count:]]
 
     yield start
     # A warm shutdown waits for the task in hand: stopped dialers end theirs within a second
