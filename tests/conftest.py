@@ -34,10 +34,9 @@ PASSWORD = "Correct-Horse-42"
 def pytest_configure(config: pytest.Config) -> None:
     # Tests create users by the hundred; the production hasher costs ~0.3 s a password.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    TransactionTestCase._fixture_teardown = _empty_tables
-
-
-_flush = TransactionTestCase._fixture_teardown
+    if not hasattr(TransactionTestCase, "_flush_teardown"):  # once, even if imported twice
+        TransactionTestCase._flush_teardown = TransactionTestCase._fixture_teardown
+        TransactionTestCase._fixture_teardown = _empty_tables
 
 
 def _empty_tables(self: TransactionTestCase) -> None:
@@ -49,7 +48,7 @@ def _empty_tables(self: TransactionTestCase) -> None:
     aliases = self._databases_names(include_mirrors=False)
     special = self.available_apps is not None or self.serialized_rollback
     if special or any(connections[a].vendor != "postgresql" for a in aliases):
-        _flush(self)
+        TransactionTestCase._flush_teardown(self)
         return
     for alias in aliases:
         connection = connections[alias]
