@@ -287,6 +287,7 @@ def _point_celery_at(url: str) -> None:
     from kombu import pools
 
     from contactcenter.celery import app
+    from contactcenter.health import _control_app
 
     app.conf.broker_url = app.conf.result_backend = url
     # kombu keeps one connection pool per broker URL for the whole process: closing ours alone
@@ -294,6 +295,7 @@ def _point_celery_at(url: str) -> None:
     # ("Acquire on closed pool"). Close them all and empty the registry.
     pools.reset()
     app._pool = None
+    _control_app.cache_clear()  # the health check's apps hold pools from that registry too
     app.amqp._producer_pool = None
     app._backend_cache = None  # the result backend, cached per app or per thread
     vars(app._local).pop("backend", None)
