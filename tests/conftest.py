@@ -4,6 +4,7 @@ and the fake provider server."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,7 +16,9 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
-from django.db import connections
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import connections, transaction
+from django.test import TransactionTestCase
 
 from accounts.models import SecurityGroup, User
 from accounts.roles import Role
@@ -31,6 +34,32 @@ PASSWORD = "Correct-Horse-42"
 def pytest_configure(config: pytest.Config) -> None:
     # Tests create users by the hundred; the production hasher costs ~0.3 s a password.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if not hasattr(TransactionTestCase, "_flush_teardown"):  # once, even if imported twice
+        TransactionTestCase._flush_teardown = TransactionTestCase._fixture_teardown
+        TransactionTestCase._fixture_teardown = _empty_tables
+
+
+def _empty_tables(self: TransactionTestCase) -> None:
+    """Empty the tables after a transactional test, as Django's ``flush`` does, with DELETE
+    rather than TRUNCATE on PostgreSQL: TRUNCATE makes new files for every table and index
+    (~0.3 s a test, several times that on a busy machine); a DELETE of a test's few rows costs
+    milliseconds. Foreign keys are deferred, so the order does not matter. Sequences are not
+    reset (nor are they by ``flush`` here); ``post_migrate`` runs again, as after ``flush``."""
+    aliases = self._databases_names(include_mirrors=False)
+    special = self.available_apps is not None or self.serialized_rollback
+    if special or any(connections[a].vendor != "postgresql" for a in aliases):
+        TransactionTestCase._flush_teardown(self)
+        return
+    for alias in aliases:
+        connection = connections[alias]
+        tables = connection.introspection.django_table_names(
+            only_existing=True, include_views=False
+        )
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            for table in tables:
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        emit_post_migrate_signal(verbosity=0, interactive=False, db=alias)
 
 
 # ---------------------------------------------------------------- services the suite needs
@@ -175,10 +204,13 @@ class CeleryWorker:
         self.extra_args = list(args)
         self.process: subprocess.Popen | None = None
         self.log = ARTIFACTS / f"{name}.log"
+        self.log_start = 0  # the log is appended to: this process's part starts here
 
     def start(self, timeout: float = 30) -> CeleryWorker:
-        from contactcenter.health import ping_workers
+        return self.spawn().ready(timeout)
 
+    def spawn(self) -> CeleryWorker:
+        """Start the process without waiting for it (several start side by side)."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
@@ -191,7 +223,14 @@ class CeleryWorker:
                 "--loglevel", "INFO", "--hostname", f"{self.name}@%h", "--without-mingle",
                 "--without-gossip", "--queues", ",".join(self.queues), *self.extra_args]  # fmt: skip
         with self.log.open("ab") as log:
+            self.log_start = log.tell()
             self.process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=log)
+        return self
+
+    def ready(self, timeout: float = 30) -> CeleryWorker:
+        """Wait until the spawned worker answers a ping."""
+        from contactcenter.health import ping_workers
+
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
@@ -205,6 +244,19 @@ class CeleryWorker:
     @property
     def hostname(self) -> str:
         return f"{self.name}@{socket.gethostname()}"
+
+    def finished(self, task: str) -> int:
+        """How many ``task`` runs (dotted name) this process has finished, from its INFO log."""
+        with self.log.open("rb") as log:
+            log.seek(self.log_start)
+            text = log.read().decode(errors="replace")
+        return len(re.findall(rf"Task {re.escape(task)}\[[^\]]*\] (?:succeeded|raised)", text))
+
+    def idle(self, timeout: float = 0.5) -> bool:
+        """True when the worker answers a ping: a solo pool answers only between tasks."""
+        from contactcenter.health import ping_workers
+
+        return bool(ping_workers(self.redis_url, timeout=timeout, destination=[self.hostname]))
 
     def kill(self) -> None:
         """SIGKILL: no cleanup at all, as when a machine dies."""
@@ -232,12 +284,18 @@ def celery_worker(django_db_setup) -> Iterator[CeleryWorker]:
 def _point_celery_at(url: str) -> None:
     """Point this process's Celery app at ``url`` and drop its pooled connections and its result
     backend (this thread's)."""
+    from kombu import pools
+
     from contactcenter.celery import app
+    from contactcenter.health import _control_app
 
     app.conf.broker_url = app.conf.result_backend = url
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # kombu keeps one connection pool per broker URL for the whole process: closing ours alone
+    # left a closed pool registered under the suite's URL, and every later publish there failed
+    # ("Acquire on closed pool"). Close them all and empty the registry.
+    pools.reset()
+    app._pool = None
+    _control_app.cache_clear()  # the health check's apps hold pools from that registry too
     app.amqp._producer_pool = None
     app._backend_cache = None  # the result backend, cached per app or per thread
     vars(app._local).pop("backend", None)

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from dialer.dncr import add_dncr
 from dialer.models import SpoolRow
 from dialer.services import queue_message
+from dialer.states import SpoolState
 from tests.campaigns.factories import make_campaign
 from tests.conftest import screenshot, sign_in
 from tests.dialer.factories import dialer_for, gateway, spool
@@ -61,9 +62,13 @@ def test_mass_upload_counters_stop_start_and_single_message(
         wait_for(page, lambda: counter(page, "processed") > 0)
         page.click("[data-testid=stop]")
         page.wait_for_selector("[data-testid=status]:has-text('Inactive')")
-        time.sleep(3)  # the batch in hand finishes
+        # The batch in hand finishes and its task ends: no row claimed, the worker (a solo pool:
+        # it answers a ping only between tasks) free. This worker has no beat: nothing else
+        # starts a batch, so one more ping round is the window of the negative check.
+        sending = SpoolRow.objects.filter(campaign=campaign, state=SpoolState.SENDING)
+        wait_for(page, lambda: not sending.exists() and celery_worker.idle())
         stopped = len(server.requests)
-        time.sleep(2)
+        wait_for(page, celery_worker.idle)
         assert len(server.requests) == stopped < 300
         screenshot(page, "monitor-stopped")
 

@@ -231,7 +231,7 @@ def test_upload_api_runs_in_the_background_with_progress(
         status = api(client, token, "get", f"/api/v1/spool/uploads/{upload_id}").json()
         if status["state"] in ("done", "rejected", "failed"):
             break
-        time.sleep(0.2)
+        time.sleep(0.05)  # a poll interval
     assert status["state"] == "done" and status["rows_loaded"] == 2000 and status["percent"] == 100
     assert SpoolRow.objects.filter(campaign=campaign).count() == 2000
 
@@ -258,7 +258,7 @@ def test_upload_api_refuses_a_bad_file_name_and_reports_bad_lines(
         SpoolUpload.objects.get(pk=upload_id).state not in ("rejected", "done")
         and time.monotonic() < deadline
     ):
-        time.sleep(0.2)
+        time.sleep(0.05)  # a poll interval
     status = api(client, token, "get", f"/api/v1/spool/uploads/{upload_id}").json()
     assert status["state"] == "rejected"
     assert status["errors"] == ["line 2: the priority “x” is not a whole number"]

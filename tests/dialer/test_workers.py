@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import subprocess
 import time
 
 import pytest
@@ -35,7 +36,8 @@ def workers(broker):
     started = []
 
     def start(count=1, beat=True, queues=None, **env):
-        base = {"DIALER_TASK_SECONDS": "5", "DIALER_HEARTBEAT_MARGIN": "2", **env}
+        base = {"DIALER_TASK_SECONDS": "5", "DIALER_HEARTBEAT_MARGIN": "2",
+                "DIALER_TICK_SECONDS": "0.5", **env}  # fmt: skip
         for i in range(count):
             args = (
                 ("-B", "--schedule", str(ARTIFACTS / f"beat-{broker.port}-{len(started)}"))
@@ -49,12 +51,21 @@ def workers(broker):
                 args=args,
                 queues=queues,
             )
-            started.append(worker.start())
-        return started[-count:]
+            started.append(worker.spawn())  # side by side; each is waited for below
+        return [worker.ready() for worker in started[-count:]]
 
     yield start
+    # A warm shutdown waits for the task in hand: stopped dialers end theirs within a second
+    # (rather than DIALER_TASK_SECONDS), and the workers shut down side by side.
+    Dialer.objects.update(running=False)
     for worker in started:
-        worker.stop()
+        if worker.process.poll() is None:
+            worker.process.terminate()
+    for worker in started:
+        try:
+            worker.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 @pytest.fixture
@@ -72,8 +83,21 @@ def wait_until(predicate, seconds=60):
     while not predicate():
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.2)
+        time.sleep(0.05)  # a poll interval, not a wait for something to happen
     return True
+
+
+TICK = "dialer.tasks.tick"
+
+
+def after_ticks(worker, count, seconds=30):
+    """Wait until the worker's beat has run ``count`` more ticks than it had when called."""
+    start = worker.finished(TICK)
+    return wait_until(lambda: worker.finished(TICK) >= start + count, seconds)
+
+
+def sending(campaign):
+    return SpoolRow.objects.filter(campaign=campaign, state=S.SENDING).count()
 
 
 def unfinished(campaign):
@@ -85,15 +109,19 @@ def unfinished(campaign):
 def test_running_dialer_sends_everything_and_stop_stops(server, supervisor, workers):
     dialer = dialer_for(supervisor, gateway(server.url), time_between_messages=50)
     spool(dialer.campaign, [(f"+598990{i:05d}", f"hello {i}", 0) for i in range(60)])
-    workers(1)
-    time.sleep(3)
+    (worker,) = workers(1)
+    assert after_ticks(worker, 2)  # the beat looked at the dialer twice
     assert server.requests == []  # not running: nothing goes out
     run(dialer)
     assert wait_until(lambda: len(server.requests) >= 10, 30)
     Dialer.objects.filter(pk=dialer.pk).update(running=False)
-    time.sleep(4)  # the batch in hand finishes
+    # The batch in hand finishes and its task ends: no row claimed, the worker between tasks.
+    assert wait_until(lambda: sending(dialer.campaign) == 0 and worker.idle(), 30)
     stopped_at = len(server.requests)
-    time.sleep(3)
+    # A negative check needs a window: two more ticks of the beat (which starts batches for
+    # running dialers), the worker idle after them: a batch the first one started (published
+    # to the worker before the second tick) would have sent by then.
+    assert after_ticks(worker, 2) and wait_until(worker.idle, 10)
     assert len(server.requests) == stopped_at < 60
     run(dialer)
     assert wait_until(lambda: unfinished(dialer.campaign) == 0, 60)
@@ -107,9 +135,11 @@ def test_out_of_schedule_dialer_sends_nothing(server, supervisor, workers):
     dialer = dialer_for(supervisor, gateway(server.url))
     dialer.schedules.set([never])
     spool(dialer.campaign, [("+59899000001", "x", 0)])
-    workers(1)
+    (worker,) = workers(1)
     run(dialer)
-    time.sleep(6)
+    # Two ticks after the dialer runs (the first may have begun before), the worker idle after
+    # them: a batch either tick started would have sent its row by then.
+    assert after_ticks(worker, 2) and wait_until(worker.idle, 10)
     assert server.requests == []
     assert SpoolRow.objects.get().state == S.TO_PROCESS
     always = save_schedule(

@@ -192,7 +192,10 @@ class FakeProviderServer:
 
     # lifecycle
     def start(self) -> FakeProviderServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll: stop() waits until the loop notices (0.5 s by default: in every test).
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 

@@ -107,7 +107,7 @@ def test_inbound_message_is_routed_by_a_real_worker(twilio, celery_worker):
     dialect.inbound(inbound, "+59899111222", "+15550001111", "route me").deliver()
     deadline = time.monotonic() + 20
     while InboundMessage.objects.get().routing == "pending" and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.05)  # a poll interval
     assert InboundMessage.objects.get().routing == InboundMessage.Routing.UNROUTED
 
 
