@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
+from providers.adapters.redaction import Redactor, basic_token
 from providers.delivery import DeliveryStatus
 from providers.webhook_parsing import WebhookError as WebhookError  # re-exported
 from providers.webhook_parsing import decode_json, flatten
-
-if TYPE_CHECKING:
-    from providers.adapters.http import Redactor
 
 
 @dataclass(frozen=True)
@@ -192,8 +190,6 @@ class Adapter:
     def secret_values(self) -> list[str]:
         """Everything of this provider that must never show in an error or a log: the secret
         fields, the password, the Basic credentials made of it and the webhook token."""
-        from providers.adapters.http import basic_token
-
         config = self.config
         values = [
             str(config.setting(spec.setting) if spec.setting else getattr(config, spec.name, ""))
@@ -212,8 +208,6 @@ class Adapter:
     @property
     def redactor(self) -> Redactor:
         if self._redactor is None:
-            from providers.adapters.http import Redactor
-
             self._redactor = Redactor(self.secret_values())
         return self._redactor
 

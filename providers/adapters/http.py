@@ -24,18 +24,16 @@ it leaves the adapter: errors are stored on rows that supervisors read, and logg
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import html
 import json
 import re
 import secrets as random
 import threading
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import urllib3
 from urllib3.exceptions import (
@@ -48,15 +46,11 @@ from urllib3.exceptions import (
 from urllib3.exceptions import TimeoutError as UrllibTimeout
 
 from providers.adapters.base import ProviderConfig, SendError, is_temporary_status
+from providers.adapters.redaction import basic_token
 
 USER_AGENT = "contactcenter"
 KEEP_PER_ORIGIN = 4
-MASK = "***"
-# A secret shorter than this is not searched for: it would mask ordinary words in the message
-# (and protects nothing).
-SHORTEST_SECRET = 4
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_ESCAPE = re.compile(r"%[0-9A-F]{2}")
 _PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^\s,]*))')
 
 
@@ -145,50 +139,6 @@ def _reason(exc: Exception) -> str:
         reason = reason.reason
     text = str(reason if reason is not None else exc) or type(exc).__name__
     return re.sub(r"(with url|url): \S+", r"\1: (omitted)", text)
-
-
-# ----------------------------------------------------------------------------------- secrets
-def secret_forms(value: str) -> set[str]:
-    """The ways a secret shows up in an echoed request: as is, URL-encoded (both hex cases,
-    ``+`` or ``%20`` for spaces), JSON-escaped, HTML-escaped."""
-    if len(value) < SHORTEST_SECRET:
-        return set()
-    encoded = quote(value, safe="")
-    forms = {
-        value,
-        encoded,
-        _ESCAPE.sub(lambda m: m.group(0).lower(), encoded),
-        quote_plus(value, safe=""),
-        quote(value),
-        json.dumps(value)[1:-1],
-        json.dumps(value, ensure_ascii=False)[1:-1],
-        html.escape(value),
-    }
-    return {form for form in forms if form}
-
-
-class Redactor:
-    """Masks every form of the given secrets in a text."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        forms = set().union(*(secret_forms(s) for s in secrets if s))
-        self.forms = sorted(forms, key=len, reverse=True)  # longest first: no partial leftovers
-
-    def __call__(self, text: str) -> str:
-        for form in self.forms:
-            if form in text:
-                text = text.replace(form, MASK)
-        return text
-
-    def error(self, exc: SendError) -> SendError:
-        return SendError(
-            self(exc.message), permanent=exc.permanent, code=self(exc.code),
-            http_status=exc.http_status,
-        )  # fmt: skip
-
-
-def basic_token(user: str, password: str) -> str:
-    return base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 # ----------------------------------------------------------------------------------- proxies

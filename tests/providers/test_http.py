@@ -12,7 +12,8 @@ import pytest
 
 from providers.adapters import adapter_class
 from providers.adapters.base import OutgoingSMS, ProviderConfig, SendError
-from providers.adapters.http import HttpClient, Redactor, proxy_for, transport_error
+from providers.adapters.http import HttpClient, proxy_for, transport_error
+from providers.adapters.redaction import Redactor
 from tests.fakeprovider import Behaviour, FakeProviderServer, Reply
 from tests.fakeprovider.dialects import DinstarDialect
 from tests.fakeprovider.dialects.urlgateway import URLGatewayDialect

@@ -15,7 +15,7 @@ from dialer.sending import send_for
 from dialer.states import SpoolState as S
 from providers.adapters import adapter_class
 from providers.adapters.base import OutgoingSMS, ProviderConfig, SendError
-from providers.adapters.http import basic_token, secret_forms
+from providers.adapters.redaction import basic_token, secret_forms
 from providers.models import OutboundMessage
 from providers.services import save_provider
 from tests.dialer.factories import dialer_for, spool
