@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import resource
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -25,15 +24,18 @@ def high_water_kb() -> int:
 def main() -> None:
     source = Path(sys.argv[1])
     setup_django()
+    from django.core.files import File
+    from django.core.files.storage import default_storage
+
     from accounts.models import User
     from dialer.models import SpoolUpload
-    from dialer.upload_jobs import run_upload, upload_dir
+    from dialer.upload_jobs import UPLOADS, run_upload
 
     admin = User.objects.get(username="bench-admin")
-    copy = upload_dir() / f"bench-{source.name}"
-    shutil.copyfile(source, copy)
+    with source.open("rb") as handle:  # stored as the web process stores an upload
+        name = default_storage.save(f"{UPLOADS}/bench-{source.name}", File(handle))
     upload = SpoolUpload.objects.create(
-        file_name=source.name, path=str(copy), size=copy.stat().st_size, uploaded_by=admin
+        file_name=source.name, path=name, size=source.stat().st_size, uploaded_by=admin
     )
     base_rss = high_water_kb()
     started = time.perf_counter()
