@@ -24,7 +24,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from campaigns.selectors import campaigns_for
@@ -40,6 +40,8 @@ PROGRESS_EVERY = 5000
 FILE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PRIORITY = re.compile(r"\d{1,9}")
 LINE_ROOM_BYTES = 8192  # campaign, destination, priority, idm and data beside the message
+# Column names in error texts, translated only when a line has an error (not once per line).
+COLUMNS = {"destination": gettext_lazy("destination"), "message": gettext_lazy("message")}
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 Source = Path | str  # a local file, or the name of a file in the default storage
 READ_BLOCK = 1 << 16  # counting lines needs no more; memory stays flat however long a line is
@@ -195,18 +197,18 @@ class SpoolReader:
             problem = text_problem(message, self.providers.get(campaign_id))
             if problem:
                 problems.append(problem)
-        for label, value in ((_("destination"), destination), ("idm", idm), ("data", data)):
+        for label, value in (("destination", destination), ("idm", idm), ("data", data)):
             found = CONTROL.search(value)
             if found:
                 problems.append(
                     _("the %(column)s contains the control character U+%(code)04X")
-                    % {"column": label, "code": ord(found.group())}
+                    % {"column": COLUMNS.get(label, label), "code": ord(found.group())}
                 )
         if not PRIORITY.fullmatch(priority):
             problems.append(
                 _("the priority “%(priority)s” is not a whole number") % {"priority": priority}
             )
-        for label, value in ((_("message"), message), ("idm", idm), ("data", data)):
+        for label, value in (("message", message), ("idm", idm), ("data", data)):
             if value and self.forbidden_re.search(value):
                 bad = sorted({c for c in value if c in self.forbidden})
                 problems.append(
@@ -215,7 +217,7 @@ class SpoolReader:
                         "forbidden characters %(characters)s in the %(column)s",
                         len(bad),
                     )
-                    % {"characters": " ".join(bad), "column": label}
+                    % {"characters": " ".join(bad), "column": COLUMNS.get(label, label)}
                 )
         if len(idm) > 100:
             problems.append(_("the idm column is longer than 100 characters"))
