@@ -41,7 +41,7 @@ FILE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PRIORITY = re.compile(r"\d{1,9}")
 LINE_ROOM_BYTES = 8192  # campaign, destination, priority, idm and data beside the message
 # Column names in error texts, translated only when a line has an error (not once per line).
-COLUMNS = {"destination": gettext_lazy("destination"), "message": gettext_lazy("message")}
+COLUMN_NAMES = {"destination": gettext_lazy("destination"), "message": gettext_lazy("message")}
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 Source = Path | str  # a local file, or the name of a file in the default storage
 READ_BLOCK = 1 << 16  # counting lines needs no more; memory stays flat however long a line is
@@ -202,7 +202,7 @@ class SpoolReader:
             if found:
                 problems.append(
                     _("the %(column)s contains the control character U+%(code)04X")
-                    % {"column": COLUMNS.get(label, label), "code": ord(found.group())}
+                    % {"column": COLUMN_NAMES.get(label, label), "code": ord(found.group())}
                 )
         if not PRIORITY.fullmatch(priority):
             problems.append(
@@ -217,7 +217,7 @@ class SpoolReader:
                         "forbidden characters %(characters)s in the %(column)s",
                         len(bad),
                     )
-                    % {"characters": " ".join(bad), "column": COLUMNS.get(label, label)}
+                    % {"characters": " ".join(bad), "column": COLUMN_NAMES.get(label, label)}
                 )
         if len(idm) > 100:
             problems.append(_("the idm column is longer than 100 characters"))
