@@ -23,6 +23,7 @@ from providers.delivery import DeliveryStatus, should_replace
 from providers.encoding import EncodingError, segment_info
 from providers.models import DeliveryReport, InboundMessage, InboundPart, OutboundMessage, Provider
 from providers.ports import parse_ports
+from providers.reports import best_reports, message_number
 from providers.text import text_problem
 
 logger = logging.getLogger("contactcenter.providers")
@@ -201,8 +202,6 @@ def send_message(
         encoding=info.encoding,
         segments=info.segments,
     )
-    from providers.reports import message_number
-
     outgoing = OutgoingSMS(
         destination=destination,
         text=text,
@@ -327,8 +326,6 @@ def receive_status(*, provider: Provider, request: WebhookRequest) -> int:
 
 @transaction.atomic
 def _apply_reports(provider: Provider, message_ids: list[str]) -> None:
-    from providers.reports import best_reports
-
     best = best_reports(provider.pk, message_ids)
     if not best:
         return
