@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -101,7 +100,7 @@ def _save(provider: Provider | None, values: dict[str, Any], secrets: dict[str, 
     if secrets.get("password"):
         data["password"] = secrets["password"]
     data["settings"] = plain
-    data["secret_settings"] = json.dumps(secret_values) if secret_values else ""
+    data["secret_settings"] = Provider.secret_settings_text(secret_values)
 
     if data.get("is_default"):
         Provider.objects.filter(is_default=True).exclude(pk=target.pk).update(is_default=False)
