@@ -50,19 +50,12 @@ def _check_access(user: User, values: dict[str, Any]) -> dict[str, str]:
 
 
 def _check_presets(presets: list[dict[str, str]]) -> dict[str, str]:
-    for index, preset in enumerate(presets, start=1):
-        candidate = PresetResponse(
-            title=(preset.get("title") or "").strip(), text=preset.get("text") or ""
-        )
-        try:
-            candidate.full_clean(exclude=["campaign", "position"])
-        except ValidationError as exc:
-            message = next(iter(exc.message_dict.values()))[0]
-            return {
-                "preset_responses": _("Pre-set response %(n)d: %(error)s")
-                % {"n": index, "error": message}
-            }
-    return {}
+    rows = [
+        PresetResponse(title=(p.get("title") or "").strip(), text=p.get("text") or "")
+        for p in presets
+    ]
+    error = _row_errors(rows, _("Pre-set response %(n)d: %(error)s"), ["campaign", "position"])
+    return {"preset_responses": error} if error else {}
 
 
 def save_campaign(

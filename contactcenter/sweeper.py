@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 import redis
+from celery import Task
 from django.conf import settings
 from django.utils import timezone
 
@@ -57,6 +58,18 @@ def forget_resumed(kind: str, ids: Iterable[int]) -> None:
         redis_client().delete(*keys)
 
 
+def hand_over(kind: str, task: Task | str, ids: Iterable[int], chunk: int = 0) -> int:
+    """Publish ``task`` for the ids not handed over lately: one id per task, or lists of up to
+    ``chunk`` ids. Returns how many were handed over; at the first failed publish the rest is
+    left for the next run."""
+    ids = not_resumed_lately(kind, ids)
+    for start in range(0, len(ids), chunk or 1):
+        if not publish(task, ids[start : start + chunk] if chunk else ids[start]):
+            forget_resumed(kind, ids[start:])
+            return start
+    return len(ids)
+
+
 def resume_inbound(full: bool = False) -> int:
     """Inbound messages stored but still waiting for routing: route them (their usual task)."""
     from campaigns.tasks import route_inbound_messages
@@ -67,14 +80,8 @@ def resume_inbound(full: bool = False) -> int:
     )
     if not full:
         pending = pending.filter(received_at__gte=timezone.now() - RECENT)
-    ids = list(pending.order_by("received_at").values_list("pk", flat=True)[:MOST_PER_RUN])
-    ids = not_resumed_lately("inbound", ids)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        if not publish(route_inbound_messages, chunk):
-            forget_resumed("inbound", ids[start:])
-            return start
-    return len(ids)
+    ids = pending.order_by("received_at").values_list("pk", flat=True)[:MOST_PER_RUN]
+    return hand_over("inbound", route_inbound_messages, ids, chunk=CHUNK)
 
 
 def resume_uploads(full: bool = False) -> int:
@@ -90,12 +97,7 @@ def resume_uploads(full: bool = False) -> int:
         for pk in unfinished.order_by("created_at").values_list("pk", flat=True)[:MOST_PER_RUN]
         if not is_running(pk)
     ]
-    ids = not_resumed_lately("upload", ids)
-    for done, pk in enumerate(ids):
-        if not publish(process_upload, pk):
-            forget_resumed("upload", ids[done:])
-            return done
-    return len(ids)
+    return hand_over("upload", process_upload, ids)
 
 
 def resume_deletions(full: bool = False) -> int:
@@ -103,17 +105,12 @@ def resume_deletions(full: bool = False) -> int:
     (their usual task)."""
     from dialer.models import SpoolDeletion
 
-    ids = list(
+    ids = (
         SpoolDeletion.objects.filter(finished_at__isnull=True, created_at__lt=stale_before())
         .order_by("created_at")
         .values_list("pk", flat=True)[:MOST_PER_RUN]
     )
-    ids = not_resumed_lately("deletion", ids)
-    for done, pk in enumerate(ids):
-        if not publish("dialer.tasks.delete_unprocessed_rows", pk):
-            forget_resumed("deletion", ids[done:])
-            return done
-    return len(ids)
+    return hand_over("deletion", "dialer.tasks.delete_unprocessed_rows", ids)
 
 
 def resume_dialers(full: bool = False) -> int:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Role
-from campaigns.models import Campaign
+from campaigns.selectors import campaigns_for
 from dialer.models import DncrEntry
 from dialer.numbers import phone_number
 
@@ -52,12 +52,6 @@ GLOBAL_ADMINS_ONLY = gettext_lazy(
 )
 
 
-def _campaigns_for(user: User) -> QuerySet[Campaign]:
-    from campaigns.selectors import campaigns_for
-
-    return campaigns_for(user)
-
-
 @transaction.atomic
 def add_dncr(*, number: str, campaign_id: int | None, user: User | None = None) -> DncrEntry:
     """Add ``number`` (normalised) for one campaign, or for every campaign (``campaign_id``
@@ -71,7 +65,7 @@ def add_dncr(*, number: str, campaign_id: int | None, user: User | None = None) 
     if campaign_id is None:
         if not may_manage_global(user):
             errors["campaign"] = GLOBAL_ADMINS_ONLY
-    elif user is not None and not _campaigns_for(user).filter(pk=campaign_id).exists():
+    elif user is not None and not campaigns_for(user).filter(pk=campaign_id).exists():
         errors["campaign"] = _("No such campaign.")
     if errors:
         raise ValidationError(errors)
@@ -85,7 +79,7 @@ def delete_dncr(*, entry: DncrEntry, user: User) -> None:
         raise PermissionDenied(GLOBAL_ADMINS_ONLY)
     if (
         entry.campaign_id is not None
-        and not _campaigns_for(user).filter(pk=entry.campaign_id).exists()
+        and not campaigns_for(user).filter(pk=entry.campaign_id).exists()
     ):
         raise PermissionDenied(_("No such entry."))
     entry.delete()
@@ -95,5 +89,5 @@ def dncr_entries_for(user: User) -> QuerySet[DncrEntry]:
     """Global entries (every user reads them: they block their campaigns too) and those of the
     user's campaigns."""
     return DncrEntry.objects.filter(campaign__isnull=True) | DncrEntry.objects.filter(
-        campaign__in=_campaigns_for(user)
+        campaign__in=campaigns_for(user)
     )

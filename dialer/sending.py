@@ -280,9 +280,14 @@ class _Progress:
     failures: int = 0
     lost: bool = False  # the batch's heartbeat is gone
 
-    @property
-    def failing(self) -> bool:
-        return self.failures >= BREAKER_FAILURES
+    def halt_if_failing(self, batch: Batch) -> bool:
+        """After BREAKER_FAILURES unreachable sends in a row: rest the provider and halt the
+        batch (its rows not handed over go back to the queue)."""
+        if self.failures < BREAKER_FAILURES:
+            return False
+        rest_provider(batch.dialer.provider_id)
+        batch.halted = True
+        return True
 
     def record(self, batch: Batch, received: list[tuple[int, Outcome]]) -> None:
         batch.outcomes.update(received)
@@ -342,9 +347,7 @@ def _send_rows(
     progress = _Progress()
     rows, start = batch.to_send, 0
     while start < len(rows):
-        if progress.failing:
-            rest_provider(batch.dialer.provider_id)  # the rest of the batch goes back to the queue
-            batch.halted = True
+        if progress.halt_if_failing(batch):
             break
         if width > 1 and not mode.measuring_next():
             _slide(batch, rows[start:], width, send_one, job, progress)
@@ -376,9 +379,7 @@ def _slide(
     waiting = deque(rows)
     running: dict[Future[Outcome], int] = {}
     while waiting or running:
-        if waiting and progress.failing:
-            rest_provider(batch.dialer.provider_id)  # the rest goes back to the queue
-            batch.halted = True
+        if waiting and progress.halt_if_failing(batch):
             waiting.clear()
         starting = [waiting.popleft() for _ in range(min(width - len(running), len(waiting)))]
         if starting:

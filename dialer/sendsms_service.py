@@ -16,6 +16,7 @@ from campaigns.models import Campaign, CampaignMember
 from campaigns.selectors import campaigns_for, providers_for
 from dialer.models import Dialer, SpoolRow
 from dialer.services import queue_message
+from providers.services import number_matches
 
 PHONE = re.compile(r"^\+?\d{6,15}$")
 
@@ -93,8 +94,7 @@ def queue_sendsms(
         }
     elif chosen is not None:
         dialer = Dialer.objects.filter(campaign=chosen).select_related("provider").first()
-        pattern = dialer.provider.number_regexp if dialer else ""
-        if pattern and not re.search(pattern, number):
+        if dialer is not None and not number_matches(dialer.provider, number):
             errors["destination"] = _("%(number)s does not match the provider's number format.") % {
                 "number": number
             }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.dispatch import receiver
@@ -18,10 +19,7 @@ def follow_spool_rows(sender: Any, provider: Any, reports: list, **kwargs: Any) 
     rows = SpoolRow.objects.filter(
         provider_message_id__in=list(by_id), campaign__dialer__provider=provider
     )
-    for row in rows:
-        report = by_id[row.provider_message_id]
-        if should_replace(row.delivery_status, report.status):
-            SpoolRow.objects.filter(pk=row.pk).update(delivery_status=report.status)
+    _move_forward(rows, by_id)
 
 
 def apply_early_reports(campaign_id: int, records: list[dict[str, Any]]) -> None:
@@ -30,7 +28,12 @@ def apply_early_reports(campaign_id: int, records: list[dict[str, Any]]) -> None
     ids = {r["provider_message_id"]: r["id"] for r in records if r["provider_message_id"]}
     dialer = Dialer.objects.filter(campaign_id=campaign_id).values_list("provider_id", flat=True)
     best = best_reports(dialer.first(), list(ids)) if ids else {}
-    for row in SpoolRow.objects.filter(id__in=[ids[i] for i in best]):
-        report = best[row.provider_message_id]
+    _move_forward(SpoolRow.objects.filter(id__in=[ids[i] for i in best]), best)
+
+
+def _move_forward(rows: Iterable[SpoolRow], reports: Mapping[str, Any]) -> None:
+    """Give each row its report's status (``reports`` by provider message id), forward only."""
+    for row in rows:
+        report = reports[row.provider_message_id]
         if should_replace(row.delivery_status, report.status):
             SpoolRow.objects.filter(pk=row.pk).update(delivery_status=report.status)

@@ -152,8 +152,10 @@ class Provider(models.Model):
     def get_secret_settings(self) -> dict[str, str]:
         return json.loads(self.secret_settings) if self.secret_settings else {}
 
-    def set_secret_settings(self, values: dict[str, str]) -> None:
-        self.secret_settings = json.dumps(values) if values else ""
+    @staticmethod
+    def secret_settings_text(values: dict[str, str]) -> str:
+        """What ``secret_settings`` stores for ``values``: JSON, empty when there are none."""
+        return json.dumps(values) if values else ""
 
 
 class OutboundMessage(models.Model):

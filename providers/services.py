@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -23,6 +22,7 @@ from providers.delivery import DeliveryStatus, should_replace
 from providers.encoding import EncodingError, segment_info
 from providers.models import DeliveryReport, InboundMessage, InboundPart, OutboundMessage, Provider
 from providers.ports import parse_ports
+from providers.reports import best_reports, message_number
 from providers.text import text_problem
 
 logger = logging.getLogger("contactcenter.providers")
@@ -100,7 +100,7 @@ def _save(provider: Provider | None, values: dict[str, Any], secrets: dict[str, 
     if secrets.get("password"):
         data["password"] = secrets["password"]
     data["settings"] = plain
-    data["secret_settings"] = json.dumps(secret_values) if secret_values else ""
+    data["secret_settings"] = Provider.secret_settings_text(secret_values)
 
     if data.get("is_default"):
         Provider.objects.filter(is_default=True).exclude(pk=target.pk).update(is_default=False)
@@ -201,8 +201,6 @@ def send_message(
         encoding=info.encoding,
         segments=info.segments,
     )
-    from providers.reports import message_number
-
     outgoing = OutgoingSMS(
         destination=destination,
         text=text,
@@ -327,8 +325,6 @@ def receive_status(*, provider: Provider, request: WebhookRequest) -> int:
 
 @transaction.atomic
 def _apply_reports(provider: Provider, message_ids: list[str]) -> None:
-    from providers.reports import best_reports
-
     best = best_reports(provider.pk, message_ids)
     if not best:
         return

@@ -16,7 +16,7 @@ from dialer.states import SpoolState as S
 from providers.models import InboundMessage
 from providers.services import save_provider
 from tests.campaigns.factories import make_campaign
-from tests.conftest import CeleryWorker
+from tests.conftest import CeleryWorker, wait_until
 from tests.dialer.factories import dialer_for, gateway
 from tests.fakeprovider import FakeProviderServer
 from tests.fakeprovider.dialects import TwilioDialect
@@ -25,15 +25,6 @@ from tests.providers.factories import TWILIO_SID
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ANSWER_WITHIN = 3.0  # seconds: a request must not hang on a broker that is away
-
-
-def wait_until(predicate, seconds=30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 @pytest.fixture

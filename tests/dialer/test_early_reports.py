@@ -25,14 +25,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def server():
-    with FakeProviderServer() as fake:
-        yield fake
-
-
-@pytest.fixture
-def dialer(server, supervisor):
-    return dialer_for(supervisor, gateway(server.url))
+def dialer(fake_provider, supervisor):
+    return dialer_for(supervisor, gateway(fake_provider.url))
 
 
 def report(provider, message_id: str, status: str) -> None:
@@ -70,9 +64,9 @@ def test_report_before_the_write_back_is_applied_by_it(dialer):
     assert delivery(third) == DeliveryStatus.DELIVERED
 
 
-def test_reports_of_another_provider_are_not_applied(dialer, server):
+def test_reports_of_another_provider_are_not_applied(dialer, fake_provider):
     (row,) = spool(dialer.campaign, [("+59899000001", "hi", 0)])
-    other = gateway(server.url, name="Other gateway")
+    other = gateway(fake_provider.url, name="Other gateway")
     report(other, "ext-9", "delivered")
     claimed = claim_batch(dialer.campaign_id, "batch-2", 10)
     finish(dialer.campaign_id, "batch-2", claimed, {row.id: Outcome(S.SENT, "ext-9", attempts=1)})

@@ -14,7 +14,16 @@ from dialer.claims import claim_batch
 from dialer.counters import counts
 from dialer.dncr import add_dncr
 from dialer.models import Dialer, SpoolRow
-from dialer.sending import BACKOFF_SECONDS, MAX_ATTEMPTS, finish_batch, prepare_batch, send_for
+from dialer.sending import (
+    BACKOFF_SECONDS,
+    BREAKER_FAILURES,
+    MAX_ATTEMPTS,
+    _rest_key,
+    finish_batch,
+    prepare_batch,
+    provider_resting,
+    send_for,
+)
 from dialer.states import SpoolState as S
 from tests.dialer.factories import dialer_for, gateway, send_due, spool
 from tests.fakeprovider import Behaviour, FakeProviderServer, Reply
@@ -150,6 +159,21 @@ def test_temporary_errors_are_bounded(server, dialer):
     row = SpoolRow.objects.get()
     assert row.state == S.FAILED and f"retries exhausted ({MAX_ATTEMPTS})" in row.error
     assert len(server.requests) == MAX_ATTEMPTS
+
+
+def test_a_failing_provider_is_rested_and_the_rest_of_the_batch_waits(server, dialer, settings):
+    settings.DIALER_SEND_CONCURRENCY = 1  # one row per window: the breaker is checked per row
+    spool(dialer.campaign, [(f"+5989900{i:04d}", "x", 0) for i in range(10)])
+    server.always(Behaviour(reply=Reply(503, "down")))
+    try:
+        send_due(dialer)
+        assert provider_resting(dialer.provider_id)
+    finally:
+        redis_client().delete(_rest_key(dialer.provider_id))
+    assert len(server.requests) == BREAKER_FAILURES
+    rows = list(SpoolRow.objects.all())
+    assert all(r.state == S.TO_PROCESS for r in rows)  # nothing lost, nothing failed
+    assert sorted(r.attempts for r in rows) == [0] * 7 + [1] * BREAKER_FAILURES
 
 
 def test_dial_string_ports_round_robin(server, supervisor):

@@ -11,19 +11,10 @@ import pytest
 from dialer.models import SpoolDeletion, SpoolRow
 from dialer.states import SpoolState as S
 from tests.campaigns.factories import make_campaign
-from tests.conftest import CeleryWorker
+from tests.conftest import CeleryWorker, wait_until
 from tests.dialer.factories import spool
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until(predicate, seconds=30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def test_delete_unprocessed_with_redis_away_is_stored_then_done(

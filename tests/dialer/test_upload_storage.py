@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from accounts.tokens import create_api_token
 from dialer.models import SpoolRow, SpoolUpload
 from tests.campaigns.factories import make_campaign
-from tests.conftest import CeleryWorker
+from tests.conftest import CeleryWorker, wait_until
 from tests.dialer.storage import operations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,10 +43,12 @@ def test_a_worker_on_another_machine_loads_the_upload_through_the_storage(
         )
         assert response.status_code == 202, response.json()
         upload = SpoolUpload.objects.get(pk=response.json()["id"])
-        deadline = time.monotonic() + 30
-        while upload.state not in ("done", "rejected", "failed") and time.monotonic() < deadline:
-            time.sleep(0.1)
+
+        def finished() -> bool:
             upload.refresh_from_db()
+            return upload.state in ("done", "rejected", "failed")
+
+        wait_until(finished, 30)
     finally:
         worker.stop()
     assert upload.state == "done", upload.errors

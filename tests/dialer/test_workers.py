@@ -15,7 +15,7 @@ from campaigns.services import save_schedule
 from contactcenter.embedded_redis import PrivateRedis
 from dialer.models import Dialer, SpoolRow
 from dialer.states import SpoolState as S
-from tests.conftest import ARTIFACTS, CeleryWorker, free_port
+from tests.conftest import ARTIFACTS, CeleryWorker, free_port, wait_until
 from tests.dialer.factories import dialer_for, gateway, spool
 from tests.fakeprovider import Behaviour, FakeProviderServer
 
@@ -76,15 +76,6 @@ def server():
 
 def run(dialer):
     Dialer.objects.filter(pk=dialer.pk).update(running=True)  # the workers' beat picks it up
-
-
-def wait_until(predicate, seconds=60):
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)  # a poll interval, not a wait for something to happen
-    return True
 
 
 TICK = "dialer.tasks.tick"
