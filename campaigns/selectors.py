@@ -6,12 +6,12 @@ import datetime as dt
 from typing import Any, TypeVar
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from accounts.models import User
 from accounts.roles import Role
 from campaigns.models import Campaign, Schedule
 from campaigns.schedules import HolidayHours, Hours, Rule, open_at
+from contactcenter.lookups import one_or_404
 from providers.models import Provider
 
 M = TypeVar("M", Campaign, Schedule)
@@ -33,10 +33,7 @@ def campaigns_for(user: User) -> QuerySet[Campaign]:
 
 def campaign_for_user(*, user: User, pk: Any) -> Campaign:
     """The campaign, or 404 when it does not exist or is outside the user's groups."""
-    campaign = campaigns_for(user).filter(pk=pk).first()
-    if campaign is None:
-        raise Http404("No such campaign.")
-    return campaign
+    return one_or_404(campaigns_for(user), pk, "No such campaign.")
 
 
 def schedules_for(user: User) -> QuerySet[Schedule]:
@@ -47,10 +44,7 @@ def schedules_for(user: User) -> QuerySet[Schedule]:
 
 def schedule_for_user(*, user: User, pk: Any) -> Schedule:
     """The schedule, or 404 when it does not exist or is outside the user's groups."""
-    schedule = schedules_for(user).filter(pk=pk).first()
-    if schedule is None:
-        raise Http404("No such schedule.")
-    return schedule
+    return one_or_404(schedules_for(user), pk, "No such schedule.")
 
 
 def agents_for(user: User) -> QuerySet[User]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from accounts.models import User
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_for
+from contactcenter.lookups import one_or_404
 from dialer.counters import counters_from, counts
 from dialer.models import Dialer, SpoolRow
 from dialer.opening import dialer_is_open
@@ -24,10 +24,7 @@ def dialers_for(user: User) -> QuerySet[Dialer]:
 
 def dialer_for_user(*, user: User, pk: Any) -> Dialer:
     """A dialer of the user's campaigns, or 404 (as ``campaigns.selectors.campaign_for_user``)."""
-    dialer = dialers_for(user).filter(pk=pk).first()
-    if dialer is None:
-        raise Http404("No such dialer.")
-    return dialer
+    return one_or_404(dialers_for(user), pk, "No such dialer.")
 
 
 def monitor_counters(campaign: Campaign) -> dict[str, int]:
