@@ -25,14 +25,27 @@ OPENED = "opened"  # the sentinel field: present from before the first claim to 
 
 # KEYS: heartbeat, journal. ARGV: heartbeat ttl, journal ttl, number of outcomes n, then n
 # (row, outcome) pairs, then the rows to mark in flight.
+# Fields are written CHUNK at a time (one HSET each: fewer calls than one per field, and far
+# below Lua's limit on unpacked values).
 _STEP = """
 local n = tonumber(ARGV[3])
-for i = 0, n - 1 do redis.call('HSET', KEYS[2], ARGV[4 + 2 * i], ARGV[5 + 2 * i]) end
+local last = 3 + 2 * n
+for first = 4, last, 2 * CHUNK do
+    redis.call('HSET', KEYS[2], unpack(ARGV, first, math.min(first + 2 * CHUNK - 1, last)))
+end
 if redis.call('EXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
-for i = 4 + 2 * n, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], 'inflight') end
+local marks = {}
+for i = last + 1, #ARGV do
+    marks[#marks + 1] = ARGV[i]
+    marks[#marks + 1] = 'inflight'
+    if #marks == 2 * CHUNK or i == #ARGV then
+        redis.call('HSET', KEYS[2], unpack(marks))
+        marks = {}
+    end
+end
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1
-"""
+""".replace("CHUNK", "500")
 
 
 @dataclass
@@ -65,6 +78,7 @@ def journal_key(token: str) -> str:
 class Journal:
     def __init__(self, token: str, ttl: int) -> None:
         self.token, self.ttl = token, ttl
+        self.keys = [heartbeat_key(token), journal_key(token)]
         self.redis = redis_client()
         self._step = self.redis.register_script(_STEP)
 
@@ -82,10 +96,9 @@ class Journal:
         send nothing more."""
         args: list = [self.ttl, JOURNAL_TTL, len(done)]
         for row, outcome in done:
-            args += [row, outcome.dumps()]
+            args += (row, outcome.dumps())
         args += inflight
-        keys = [heartbeat_key(self.token), journal_key(self.token)]
-        return bool(self._step(keys=keys, args=args))
+        return bool(self._step(keys=self.keys, args=args))
 
     def close(self) -> None:
         self.redis.delete(heartbeat_key(self.token), journal_key(self.token))
