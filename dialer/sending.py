@@ -39,7 +39,7 @@ from dialer.send_mode import SendMode
 from dialer.states import SpoolState
 from providers.adapters import adapter_class
 from providers.adapters.base import OutgoingSMS, SendError
-from providers.encoding import EncodingError, segment_info
+from providers.encoding import EncodingError, SegmentInfo, segment_info
 from providers.ports import parse_ports
 from providers.reports import message_number
 from providers.services import adapter_for
@@ -126,9 +126,10 @@ def next_port(dialer: Dialer, ports: list[int]) -> int:
 # ----------------------------------------------------------------------------------- sending
 def decide(
     dialer: Dialer, row: Claimed, blocked: set[str], pattern: re.Pattern | None, number: str
-) -> Outcome | None:
-    """The outcome a row gets without being sent (DNCR, number format, encoding), or None.
-    ``number`` is the destination normalised (for the DNCR)."""
+) -> Outcome | SegmentInfo:
+    """The outcome a row gets without being sent (DNCR, number format, encoding), or, for a row
+    to send, its text's encoding and segments (worked out once, here). ``number`` is the
+    destination normalised (for the DNCR)."""
     if dialer.check_dncr and number in blocked:
         return Outcome(S.BLOCKED, error="on the do-not-contact list", attempts=row.attempts)
     if pattern is not None and not pattern.search(row.destination):
@@ -138,15 +139,16 @@ def decide(
             attempts=row.attempts,
         )
     try:
-        segment_info(row.message, dialer.provider.encoding)
+        return segment_info(row.message, dialer.provider.encoding)
     except EncodingError as exc:
         return Outcome(S.FAILED, error=str(exc), attempts=row.attempts)
-    return None
 
 
-def send_row(dialer: Dialer, row: Claimed, port: int | None) -> Outcome:
+def send_row(
+    dialer: Dialer, row: Claimed, port: int | None, info: SegmentInfo | None = None
+) -> Outcome:
     provider = dialer.provider
-    info = segment_info(row.message, provider.encoding)
+    info = info or segment_info(row.message, provider.encoding)
     outgoing = OutgoingSMS(
         destination=row.destination,
         text=row.message,
@@ -226,6 +228,7 @@ class Batch:
     to_send: list[Claimed] = field(default_factory=list)
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     numbers: dict[int, str] = field(default_factory=dict)  # destinations normalised
+    infos: dict[int, SegmentInfo] = field(default_factory=dict)  # encoding of rows to send
     halted: bool = False  # the provider kept failing, or the heartbeat was lost
     # Set once no row is left to hand over (the last sends may still be out).
     handed_over: threading.Event = field(default_factory=threading.Event)
@@ -265,8 +268,9 @@ def prepare_batch(dialer: Dialer) -> Batch | None:
     )
     for row in rows:
         decided = decide(dialer, row, blocked, pattern, batch.numbers[row.id])
-        if decided is None:
+        if isinstance(decided, SegmentInfo):
             batch.to_send.append(row)
+            batch.infos[row.id] = decided
         else:
             batch.outcomes[row.id] = decided
     return batch
@@ -325,7 +329,7 @@ def send_batch(batch: Batch, mode: SendMode) -> None:
 
     def send_one(job: tuple[Claimed, int | None]) -> Outcome:
         wait_for_slot(dialer)
-        return send_row(dialer, job[0], job[1])
+        return send_row(dialer, job[0], job[1], batch.infos.get(job[0].id))
 
     def job(row: Claimed) -> tuple[Claimed, int | None]:
         # Ports are dealt in row order here, so the round-robin holds with concurrent sends.
