@@ -172,15 +172,21 @@ def test_four_workers_on_one_dialer_never_double_send(server, supervisor, worker
     assert SpoolRow.objects.filter(state=S.SENT).count() == 600
 
 
-def test_sigkill_mid_batch_never_double_sends_and_loses_nothing(server, supervisor, workers):
+def killed_mid_batch(server, supervisor, workers) -> Dialer:
+    """A dialer sending 120 rows to a slow provider whose only worker is SIGKILLed after 15 sends,
+    mid-batch: rows claimed, some in flight (no cleanup at all, as when a machine dies)."""
     dialer = dialer_for(supervisor, gateway(server.url, connect_timeout=1, read_timeout=2))
-    numbers = [f"+5989{i:07d}" for i in range(120)]
-    spool(dialer.campaign, [(n, "x", 0) for n in numbers])
+    spool(dialer.campaign, [(f"+5989{i:07d}", "x", 0) for i in range(120)])
     server.always(Behaviour(delay=0.1))
     (first,) = workers(1)
     run(dialer)
     assert wait_until(lambda: len(server.requests) >= 15, 30)
-    first.kill()  # mid-batch: rows claimed, one in flight
+    first.kill()
+    return dialer
+
+
+def test_sigkill_mid_batch_never_double_sends_and_loses_nothing(server, supervisor, workers):
+    dialer = killed_mid_batch(server, supervisor, workers)
     killed_at = len(server.requests)
     assert SpoolRow.objects.filter(state=S.SENDING).exists()
     workers(1)  # a new worker; its beat settles the dead batch once its heartbeat expires
@@ -266,14 +272,7 @@ def test_sigkill_then_redis_loses_the_journal_never_double_sends(
     from dialer.selectors import unknown_rows
 
     settings.REDIS_URL = broker.url  # recovery below runs here, on the workers' Redis
-    dialer = dialer_for(supervisor, gateway(server.url, connect_timeout=1, read_timeout=2))
-    numbers = [f"+5989{i:07d}" for i in range(120)]
-    spool(dialer.campaign, [(n, "x", 0) for n in numbers])
-    server.always(Behaviour(delay=0.1))
-    (first,) = workers(1)
-    run(dialer)
-    assert wait_until(lambda: len(server.requests) >= 15, 30)
-    first.kill()  # mid-batch: rows claimed, some in flight
+    dialer = killed_mid_batch(server, supervisor, workers)
     claimed = SpoolRow.objects.filter(state=S.SENDING).count()
     assert claimed
     redis.Redis.from_url(broker.url).flushall()  # the journal (and the heartbeat) are gone
