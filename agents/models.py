@@ -3,8 +3,29 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from agents.states import AgentState
+from contactcenter.fields import NameField
+
+
+class BreakType(models.Model):
+    """A named reason for a break (lunch, training, ...), edited by admins, shown in this order."""
+
+    name = NameField(
+        _("name"),
+        max_length=60,
+        unique_message=_("A break type with this name exists."),
+        blank_message=_("Give the break type a name."),
+    )
+    icon = models.CharField(_("icon"), max_length=40, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class AgentStatus(models.Model):
@@ -18,6 +39,20 @@ class AgentStatus(models.Model):
     )
     break_type = models.CharField(max_length=60, blank=True)
     changed_at = models.DateTimeField(default=timezone.now)
+    # Signed in (web login, or a state set through the API); presence below decides the rest.
+    signed_in = models.BooleanField(default=False)
+    # Last sign of life: an open inbox socket refreshes it, so does POST /agents/me/state. Older
+    # than AGENT_PRESENCE_GRACE: the agent is disconnected and their interactions requeued.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["last_seen_at"],
+                condition=~models.Q(state=AgentState.DISCONNECTED),
+                name="agent_present_seen",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.agent} {self.state}"

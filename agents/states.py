@@ -16,7 +16,7 @@ class AgentState(models.TextChoices):
 
 _S = AgentState
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    _S.DISCONNECTED: frozenset({_S.FREE}),
+    _S.DISCONNECTED: frozenset({_S.FREE, _S.FREE_ON_BREAK}),
     _S.FREE: frozenset({_S.BUSY, _S.FREE_ON_BREAK, _S.DISCONNECTED}),
     _S.BUSY: frozenset({_S.FREE, _S.BUSY_ON_BREAK, _S.DISCONNECTED}),
     _S.FREE_ON_BREAK: frozenset({_S.FREE, _S.BUSY_ON_BREAK, _S.DISCONNECTED}),

@@ -85,3 +85,33 @@ def open_at(schedules: Iterable[Hours], at: dt.datetime) -> bool:
     """Open when nothing is attached, or when any attached schedule is open."""
     schedules = list(schedules)
     return not schedules or any(hours_open(h, at) for h in schedules)
+
+
+def next_opening(
+    schedules: Iterable[Hours], after: dt.datetime, *, horizon_days: int = 400
+) -> dt.datetime | None:
+    """The first instant after ``after`` at which ``schedules`` are open (None: not within
+    ``horizon_days``). A schedule opens at a rule's or a holiday's start, or at a local midnight
+    (the end of a closed holiday, the morning part of an overnight rule), so only those
+    instants are tried, day by day, in each schedule's own time zone."""
+    schedules = list(schedules)
+    if not schedules:
+        return after
+    found: dt.datetime | None = None
+    for hours in schedules:
+        zone = ZoneInfo(hours.time_zone)
+        starts = {MIDNIGHT, *(r.start for r in hours.rules)}
+        starts |= {h.start for h in hours.holidays.values() if h.start is not None}
+        first_day = after.astimezone(zone).date()
+        for offset in range(horizon_days + 1):
+            day = first_day + dt.timedelta(days=offset)
+            candidates = sorted(
+                dt.datetime.combine(day, time, tzinfo=zone).astimezone(dt.UTC) for time in starts
+            )
+            hit = next((c for c in candidates if c > after and hours_open(hours, c)), None)
+            if hit is not None:
+                found = hit if found is None else min(found, hit)
+                break
+            if found is not None and dt.datetime.combine(day, MIDNIGHT, tzinfo=zone) > found:
+                break
+    return found

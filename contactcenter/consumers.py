@@ -7,13 +7,12 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from contactcenter.events import user_group
+from contactcenter.events import campaign_group, user_group
 
 
 @database_sync_to_async
 def campaign_group_for(user: Any, campaign_id: Any) -> str | None:
     from campaigns.selectors import campaigns_for
-    from dialer.counters import campaign_group
 
     if not isinstance(campaign_id, int) or not campaigns_for(user).filter(pk=campaign_id).exists():
         return None

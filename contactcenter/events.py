@@ -23,6 +23,10 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def campaign_group(campaign_id: int) -> str:
+    return f"campaign.{campaign_id}"
+
+
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_pid = 0
 _loop_lock = threading.Lock()

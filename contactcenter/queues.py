@@ -2,8 +2,8 @@
 
 Dialer batches run for up to DIALER_TASK_SECONDS each, so they get a queue (and workers) of their
 own: however many batches are in flight, every other task still finds a free worker. ``routing``
-is reserved for inbound routing (the interactions work); until then it is served by the default
-workers like everything else.
+carries what a waiting customer or agent feels (inbound routing, assignment, agents' replies):
+its own worker, so uploads, exports and sweeps on ``default`` never delay it.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ ALL = (DEFAULT, DIALER, ROUTING)
 
 # Which queues each kind of worker process consumes (``make run``, docker-compose.yml, the tests).
 WORKERS: dict[str, tuple[str, ...]] = {
-    "worker": (DEFAULT, ROUTING),
+    "worker": (DEFAULT,),
+    "routing": (ROUTING,),
     "dialer": (DIALER,),
 }
 
 # Tasks that do not go to the default queue.
 ROUTES: dict[str, dict[str, str]] = {
     "dialer.tasks.send_batches": {"queue": DIALER},
+    "conversations.tasks.*": {"queue": ROUTING},
 }

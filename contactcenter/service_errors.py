@@ -25,3 +25,12 @@ def drf_errors(exc: DjangoValidationError) -> serializers.ValidationError:
     if hasattr(exc, "message_dict"):
         return serializers.ValidationError(exc.message_dict)
     return serializers.ValidationError({"detail": exc.messages})
+
+
+class Conflict(Exception):
+    """The request is valid but the thing's state forbids it now (the API's 409), with the
+    reason for the user."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

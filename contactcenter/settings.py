@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "channels",
     "accounts",
     "agents",
+    "conversations",
     "providers",
     "campaigns",
     "dialer",
@@ -206,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contactcenter.sweep",
         "schedule": float(os.environ.get("SWEEP_EVERY", "15")),
     },
+    # Campaigns that opened, agents whose presence lapsed: conversations/tasks.py.
+    "interactions-tick": {
+        "task": "conversations.tasks.tick",
+        "schedule": float(os.environ.get("INTERACTIONS_TICK_SECONDS", "5")),
+    },
 }
 # The sweeper resumes stored work still unprocessed after this many seconds.
 SWEEP_AFTER_SECONDS = float(os.environ.get("SWEEP_AFTER_SECONDS", "10"))
@@ -217,6 +223,13 @@ DIALER_TASK_SECONDS = float(os.environ.get("DIALER_TASK_SECONDS", "20"))
 DIALER_SEND_CONCURRENCY = int(os.environ.get("DIALER_SEND_CONCURRENCY", "8"))
 # A customer's reply reaches the campaign whose dialer wrote to them within this many days.
 DIALER_REPLY_DAYS = int(os.environ.get("DIALER_REPLY_DAYS", "7"))
+# Interactions: an agent with no live inbox socket (and no API state call) for this many
+# seconds is disconnected, and their interactions go back to the head of their queues.
+AGENT_PRESENCE_GRACE = float(os.environ.get("AGENT_PRESENCE_GRACE", "120"))
+# How often an open inbox socket refreshes its agent's presence (well below the grace).
+AGENT_PRESENCE_HEARTBEAT = float(os.environ.get("AGENT_PRESENCE_HEARTBEAT", "30"))
+# WhatsApp: free text only this many hours after the customer's last message.
+WHATSAPP_WINDOW_HOURS = int(os.environ.get("WHATSAPP_WINDOW_HOURS", "24"))
 # Seconds beyond the slowest possible send before a silent worker's batch is settled by others.
 DIALER_HEARTBEAT_MARGIN = int(os.environ.get("DIALER_HEARTBEAT_MARGIN", "30"))
 # Characters refused in CSV text fields (configurable).

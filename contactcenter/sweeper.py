@@ -72,16 +72,28 @@ def hand_over(kind: str, task: Task | str, ids: Iterable[int], chunk: int = 0) -
 
 def resume_inbound(full: bool = False) -> int:
     """Inbound messages stored but still waiting for routing: route them (their usual task)."""
-    from campaigns.tasks import route_inbound_messages
-    from providers.models import InboundMessage
+    from conversations.models import Message
+    from conversations.states import Routing
+    from conversations.tasks import route_messages
 
-    pending = InboundMessage.objects.filter(
-        routing=InboundMessage.Routing.PENDING, received_at__lt=stale_before()
-    )
+    pending = Message.objects.filter(routing=Routing.PENDING, created_at__lt=stale_before())
     if not full:
-        pending = pending.filter(received_at__gte=timezone.now() - RECENT)
-    ids = pending.order_by("received_at").values_list("pk", flat=True)[:MOST_PER_RUN]
-    return hand_over("inbound", route_inbound_messages, ids, chunk=CHUNK)
+        pending = pending.filter(created_at__gte=timezone.now() - RECENT)
+    ids = pending.order_by("created_at").values_list("pk", flat=True)[:MOST_PER_RUN]
+    return hand_over("inbound", route_messages, ids, chunk=CHUNK)
+
+
+def resume_outbound(full: bool = False) -> int:
+    """Replies stored as queued whose send task was lost: send them (their usual task)."""
+    from conversations.models import Message
+    from conversations.states import Delivery
+    from conversations.tasks import send_message
+
+    queued = Message.objects.filter(delivery=Delivery.QUEUED, created_at__lt=stale_before())
+    if not full:
+        queued = queued.filter(created_at__gte=timezone.now() - RECENT)
+    ids = queued.order_by("created_at").values_list("pk", flat=True)[:MOST_PER_RUN]
+    return hand_over("outbound", send_message, ids)
 
 
 def resume_uploads(full: bool = False) -> int:
@@ -125,6 +137,7 @@ def resume_dialers(full: bool = False) -> int:
 
 KINDS: dict[str, Callable[..., int]] = {
     "inbound": resume_inbound,
+    "outbound": resume_outbound,
     "uploads": resume_uploads,
     "deletions": resume_deletions,
     "dialers": resume_dialers,

@@ -9,6 +9,7 @@ from accounts.api import SecurityGroupViewSet
 from campaigns.api import CampaignViewSet, ScheduleViewSet
 from contactcenter import views
 from contactcenter.apidocs import DocsView, SchemaView
+from conversations.webhooks import provider_webhook
 from dialer.api import DialerViewSet, DncrViewSet, SpoolViewSet
 from dialer.sendsms import LegacySendSMS, SendSMS
 from providers.api import ProviderViewSet
@@ -65,6 +66,12 @@ urlpatterns = [
     path("account/tokens/<int:token_id>/revoke/", account_views.revoke_token, name="revoke_token"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),  # for static/js
+    # Before providers' pages: the addresses providers were given stay the same.
+    path(
+        "providers/webhooks/<str:token>/<str:kind>",
+        provider_webhook,
+        name="provider_webhook",
+    ),
     path("providers/", include("providers.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("dialers/", include("dialer.urls")),

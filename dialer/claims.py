@@ -17,9 +17,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from contactcenter.phones import normalise
 from dialer.counters import UPSERT_COUNTS, adjust, publish_counts
 from dialer.journal import Outcome
-from dialer.numbers import normalise
 from dialer.signals import apply_early_reports
 from dialer.states import SpoolState
 from providers.delivery import rank_sql

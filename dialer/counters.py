@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from redis import RedisError
 
-from contactcenter.events import publish_now
+from contactcenter.events import campaign_group, publish_now
 from dialer.models import PositionCounter, SpoolCount
 from dialer.states import SpoolState
 
@@ -39,10 +39,6 @@ def adjust(deltas: Iterable[tuple[tuple[int, int], int]] | Counter) -> None:
         )
     for campaign_id in {c for c, _s, _n in items}:
         transaction.on_commit(lambda c=campaign_id: publish_counts(c))
-
-
-def campaign_group(campaign_id: int) -> str:
-    return f"campaign.{campaign_id}"
 
 
 PUBLISH_EVERY = 0.2  # seconds

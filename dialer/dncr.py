@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.roles import Role
 from campaigns.selectors import campaigns_for
+from contactcenter.phones import phone_number
 from dialer.models import DncrEntry
-from dialer.numbers import phone_number
 
 
 def blocked_numbers(campaign_id: int, numbers: Iterable[str]) -> set[str]:

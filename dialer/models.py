@@ -70,7 +70,7 @@ class SpoolRow(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
-    # The destination normalised (dialer.numbers), written when the row is sent: a customer's
+    # The destination normalised (contactcenter.phones), written when the row is sent: a customer's
     # reply is matched on it to reach this row's campaign (campaigns.routing).
     number = models.CharField(max_length=40, blank=True, default="", db_default="")
     delivery_status = models.CharField(

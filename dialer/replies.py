@@ -4,7 +4,7 @@ customer through the same provider, within DIALER_REPLY_DAYS (campaigns' routing
 
 from __future__ import annotations
 
-from datetime import timedelta
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -13,25 +13,21 @@ from django.dispatch import receiver
 from campaigns.models import Campaign
 from campaigns.routing import campaign_wanted
 from dialer.models import SpoolRow
-from dialer.numbers import normalise
 from dialer.states import SpoolState
-from providers.models import InboundMessage
 
 
-def campaign_replied_to(message: InboundMessage) -> Campaign | None:
-    """The campaign whose dialer last sent to this customer through this provider, recently."""
-    sender = message.sender.strip()
-    spellings = {normalise(sender)}
-    if sender.isdigit():  # international without the + (Vonage, many gateways)
-        spellings.add(normalise("+" + sender))
-    since = message.received_at - timedelta(days=settings.DIALER_REPLY_DAYS)
+def campaign_replied_to(*, provider_id: int, number: str, at: dt.datetime) -> Campaign | None:
+    """The campaign whose dialer last sent to ``number`` (normalised) through this provider,
+    recently."""
+    since = at - dt.timedelta(days=settings.DIALER_REPLY_DAYS)
     row = (
         SpoolRow.objects.filter(
-            number__in=spellings,
+            # The spool keeps normalise()'s form: the same, or bare digits when it did not parse.
+            number__in={number, number.lstrip("+")},
             state=SpoolState.SENT,
             sent_at__gte=since,
-            sent_at__lte=message.received_at,
-            campaign__dialer__provider_id=message.provider_id,
+            sent_at__lte=at,
+            campaign__dialer__provider_id=provider_id,
         )
         .order_by("-sent_at")
         .select_related("campaign")
@@ -41,5 +37,7 @@ def campaign_replied_to(message: InboundMessage) -> Campaign | None:
 
 
 @receiver(campaign_wanted)
-def answer_for_replies(sender: Any, message: InboundMessage, **kwargs: Any) -> Campaign | None:
-    return campaign_replied_to(message)
+def answer_for_replies(
+    sender: Any, provider_id: int, number: str, at: dt.datetime, **kwargs: Any
+) -> Campaign | None:
+    return campaign_replied_to(provider_id=provider_id, number=number, at=at)

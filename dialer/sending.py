@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from contactcenter.phones import normalise
 from contactcenter.redis_client import redis_client
 from dialer.claims import Claimed, claim_batch, finish
 from dialer.dncr import blocked_numbers
 from dialer.journal import Journal, Outcome
 from dialer.models import Dialer
-from dialer.numbers import normalise
 from dialer.opening import dialer_is_open
 from dialer.send_mode import SendMode
 from dialer.states import SpoolState
@@ -41,7 +41,7 @@ from providers.adapters import adapter_class
 from providers.adapters.base import OutgoingSMS, SendError
 from providers.encoding import EncodingError, SegmentInfo, segment_info
 from providers.ports import parse_ports
-from providers.reports import message_number
+from providers.reports import SPOOL, message_number
 from providers.services import adapter_for
 
 logger = logging.getLogger("contactcenter.dialer")
@@ -153,7 +153,7 @@ def send_row(
         destination=row.destination,
         text=row.message,
         reference=f"spool{row.id}",
-        number=message_number(row.id, spool=True),
+        number=message_number(row.id, kind=SPOOL),
         port=port,
         encoding=info.encoding,
     )

@@ -28,10 +28,10 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from campaigns.selectors import campaigns_for
+from contactcenter.phones import is_phone_number, normalise
 from dialer.counters import adjust, reserve_positions
 from dialer.dncr import may_manage_global
 from dialer.models import Dialer, DncrEntry, SpoolRow, SpoolUpload
-from dialer.numbers import is_phone_number, normalise
 from dialer.states import SpoolState
 from providers.text import CONTROL, max_length, text_problem
 

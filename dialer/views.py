@@ -10,10 +10,10 @@ from django.views.decorators.http import require_POST
 from accounts.access import section_required
 from accounts.roles import Section
 from campaigns.selectors import campaign_for_user, campaigns_for, schedules_for
+from contactcenter.phones import normalise
 from contactcenter.service_errors import add_errors
 from dialer.dncr import add_dncr, delete_dncr, dncr_entries_for, may_manage_global
 from dialer.forms import DialerForm, DncrForm, SingleMessageForm
-from dialer.numbers import normalise
 from dialer.selectors import (
     dialer_for_user,
     dialers_for,

@@ -26,7 +26,7 @@ def secret_setting_keys(api_type: str) -> set[str]:
 
 
 def webhook_url(provider: Provider, kind: str, base_url: str | None = None) -> str:
-    path = reverse("providers:webhook", args=[provider.webhook_token, kind])
+    path = reverse("provider_webhook", args=[provider.webhook_token, kind])
     base = (base_url or settings.PUBLIC_BASE_URL).rstrip("/")
     return f"{base}{path}" if base else path
 

@@ -159,7 +159,8 @@ class Provider(models.Model):
 
 
 class OutboundMessage(models.Model):
-    """One message handed to a provider (test sends, agent replies, dialer sends)."""
+    """A provider's Test action: one message sent to check the provider (diagnostics, not a
+    conversation; customers' conversations are conversations.Message)."""
 
     class State(models.TextChoices):
         SENDING = "sending", _("Sending")
@@ -195,39 +196,6 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.destination}: {self.state}/{self.delivery_status}"
-
-
-class InboundMessage(models.Model):
-    """A message a customer sent us, stored once however often the provider retries."""
-
-    class Routing(models.TextChoices):
-        PENDING = "pending", _("Waiting for routing")
-        QUEUED = "queued", _("In its campaign's queue")
-        UNROUTED = "unrouted", _("No campaign takes it")
-
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="inbound")
-    provider_message_id = models.CharField(max_length=200)
-    sender = models.CharField(max_length=60)
-    recipient = models.CharField(max_length=60, blank=True)
-    text = models.TextField(blank=True)
-    segments = models.PositiveIntegerField(default=1)
-    received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    routing = models.CharField(max_length=10, choices=Routing.choices, default=Routing.PENDING)
-    # The campaign routing gave it to; a campaign with messages cannot be deleted (PROTECT).
-    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="inbound_messages")  # fmt: skip
-    raw = models.JSONField(default=dict)
-
-    class Meta:
-        ordering = ["-received_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["provider", "provider_message_id"], name="unique_inbound_message_id"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.sender} → {self.recipient}: {self.text[:30]}"
 
 
 class InboundPart(models.Model):

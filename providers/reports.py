@@ -13,12 +13,21 @@ from __future__ import annotations
 from providers.delivery import should_replace
 from providers.models import DeliveryReport
 
+SPOOL, TEST, CONVERSATION = "spool", "test", "conversation"
 
-def message_number(pk: int, *, spool: bool) -> int:
-    """``OutgoingSMS.number`` of a spool row (even) or a single message (odd): a spool row and a
-    single message may share a primary key, and gateways that name messages by this number
-    (Dinstar's ``user_id``, an integer) echo it in their reports."""
-    return 2 * pk if spool else 2 * pk + 1
+
+def message_number(pk: int, *, kind: str) -> int:
+    """``OutgoingSMS.number`` of a spool row (even), a provider test send (4k+1) or a message of
+    a conversation (4k+3): the three tables may share a primary key, and gateways that name
+    messages by this number (Dinstar's ``user_id``, an integer) echo it in their reports, so
+    the numbers of different tables never collide."""
+    if kind == SPOOL:
+        return 2 * pk
+    if kind == TEST:
+        return 4 * pk + 1
+    if kind == CONVERSATION:
+        return 4 * pk + 3
+    raise ValueError(f"unknown message kind {kind!r}")
 
 
 def best_reports(provider_id: int | None, message_ids: list[str]) -> dict[str, DeliveryReport]:

@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 
 from contactcenter.services import model_update
 from providers.adapters import adapter_class, registry
-from providers.adapters.base import Adapter, OutgoingSMS, SendError, WebhookRequest
+from providers.adapters.base import Adapter, InboundSMS, OutgoingSMS, SendError, WebhookRequest
 from providers.configuration import config_for, type_fields
 from providers.delivery import DeliveryStatus, should_replace
 from providers.encoding import EncodingError, segment_info
-from providers.models import DeliveryReport, InboundMessage, InboundPart, OutboundMessage, Provider
+from providers.models import DeliveryReport, InboundPart, OutboundMessage, Provider
 from providers.ports import parse_ports
-from providers.reports import best_reports, message_number
+from providers.reports import TEST, best_reports, message_number
 from providers.text import text_problem
 
 logger = logging.getLogger("contactcenter.providers")
@@ -30,9 +30,6 @@ logger = logging.getLogger("contactcenter.providers")
 # Sent (after commit) with ``provider`` and ``reports`` (StatusReport list) whenever delivery
 # reports arrive, so other apps (the dialer's spool) can follow their own messages.
 delivery_reports_received = Signal()
-# Sent (inside the storing transaction) with ``messages`` (the InboundMessage rows just stored),
-# so the app that routes them (campaigns) can queue their routing after commit.
-inbound_messages_stored = Signal()
 
 
 # ----------------------------------------------------------------------------- default rules
@@ -127,12 +124,10 @@ def delete_provider(*, provider: Provider) -> None:
     """Delete ``provider``; when it was the default, the first remaining one becomes default.
 
     Refused (ValidationError) while messages refer to it: their history must stay readable.
+    (Conversations' messages protect it in the database: ProtectedError becomes this refusal.)
     """
     list(_lock_providers())
-    if (
-        OutboundMessage.objects.filter(provider=provider).exists()
-        or InboundMessage.objects.filter(provider=provider).exists()
-    ):
+    if OutboundMessage.objects.filter(provider=provider).exists() or _has_conversations(provider):
         raise ValidationError(
             _(
                 "This provider has sent or received messages; their history keeps it. Disable "
@@ -142,6 +137,15 @@ def delete_provider(*, provider: Provider) -> None:
     Provider.objects.filter(pk=provider.pk).delete()
     _ensure_one_default()
     logger.info("provider deleted", extra={"provider": provider.pk})
+
+
+def _has_conversations(provider: Provider) -> bool:
+    """Messages or interactions of conversations (an app above this one) refer to it."""
+    return any(
+        rel.related_model.objects.filter(**{rel.field.name: provider}).exists()
+        for rel in Provider._meta.related_objects
+        if rel.related_model._meta.app_label == "conversations"
+    )
 
 
 # ----------------------------------------------------------------------------- sending
@@ -205,7 +209,7 @@ def send_message(
         destination=destination,
         text=text,
         reference=str(message.reference),
-        number=message_number(message.pk, spool=False),
+        number=message_number(message.pk, kind=TEST),
         port=port,
         encoding=info.encoding,
     )
@@ -237,37 +241,22 @@ def verify_webhook(provider: Provider, request: WebhookRequest) -> bool:
     return adapter_for(provider).verify_webhook(request)
 
 
-@transaction.atomic
-def receive_inbound(*, provider: Provider, request: WebhookRequest) -> list[InboundMessage]:
-    """Store the inbound messages of one webhook call (once each, however often it is retried)
-    and hand the new ones to routing after commit. WebhookError: nothing stored."""
-    parsed = adapter_for(provider).parse_inbound(request)
-    stored: list[InboundMessage] = []
-    for sms in parsed:
+def parse_inbound(provider: Provider, request: WebhookRequest) -> list[InboundSMS]:
+    """The whole inbound messages of one webhook call. A long message delivered part by part
+    (Vonage ``concat``) is kept part by part (InboundPart) and comes out once, whole, with the
+    call that brings its last part. WebhookError: the call is not understood."""
+    whole: list[InboundSMS] = []
+    for sms in adapter_for(provider).parse_inbound(request):
         if sms.concat and sms.concat[1] > 1:
-            whole = _store_part(provider, sms)
-            if whole is None:
+            assembled = _store_part(provider, sms)
+            if assembled is None:
                 continue
-            sms = whole
-        message, created = InboundMessage.objects.get_or_create(
-            provider=provider,
-            provider_message_id=sms.provider_message_id,
-            defaults={
-                "sender": sms.sender,
-                "recipient": sms.recipient,
-                "text": sms.text,
-                "segments": sms.segments,
-                "raw": _jsonable(sms.raw),
-            },
-        )
-        if created:
-            stored.append(message)
-    if stored:
-        inbound_messages_stored.send(sender=Provider, messages=stored)
-    return stored
+            sms = assembled
+        whole.append(sms)
+    return whole
 
 
-def _store_part(provider: Provider, sms: Any) -> Any | None:
+def _store_part(provider: Provider, sms: InboundSMS) -> InboundSMS | None:
     ref, total, number = sms.concat
     InboundPart.objects.get_or_create(
         provider=provider,
@@ -312,7 +301,7 @@ def receive_status(*, provider: Provider, request: WebhookRequest) -> int:
             status=r.status,
             error=r.error[:200],
             received_at=now,
-            raw=_jsonable(r.raw),
+            raw=jsonable(r.raw),
         )
         for r in reports
     )
@@ -339,7 +328,8 @@ def _apply_reports(provider: Provider, message_ids: list[str]) -> None:
             message.save(update_fields=["delivery_status", "delivery_error", "status_at"])
 
 
-def _jsonable(raw: Any) -> Any:
+def jsonable(raw: Any) -> Any:
+    """``raw`` as JSON can store it (a provider's payload, or its text)."""
     if isinstance(raw, dict | list | str | int | float | bool) or raw is None:
         return raw
     return str(raw)

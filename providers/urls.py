@@ -1,6 +1,6 @@
 from django.urls import path
 
-from providers import views, webhooks
+from providers import views
 
 app_name = "providers"
 urlpatterns = [
@@ -8,5 +8,4 @@ urlpatterns = [
     path("<int:pk>/", views.provider_page, name="edit"),
     path("<int:pk>/delete/", views.provider_delete, name="delete"),
     path("<int:pk>/test/", views.provider_test, name="test"),
-    path("webhooks/<str:token>/<str:kind>", webhooks.provider_webhook, name="webhook"),
 ]

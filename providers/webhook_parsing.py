@@ -28,8 +28,8 @@ class WebhookError(ValueError):
 
 
 # The longest values the models store (providers.models; a test keeps these in step).
-ID_LENGTH = 200  # InboundMessage / DeliveryReport / InboundPart.provider_message_id
-ADDRESS_LENGTH = 60  # InboundMessage.sender and .recipient
+ID_LENGTH = 200  # conversations.Message / DeliveryReport / InboundPart.provider_message_id
+ADDRESS_LENGTH = 60  # conversations.Message.did (and the sender, before normalising)
 REF_LENGTH = 100  # InboundPart.concat_ref
 MAX_PARTS = 255  # a concatenated SMS has at most 255 parts (one byte in the UDH)
 MAX_DEPTH = 32  # real webhook bodies nest 7 levels at most

@@ -234,6 +234,7 @@ def test_default_queue_runs_while_every_dialer_slot_is_busy(server, supervisor, 
     """Dialer batches have their own queue and workers: with the dialer worker busy sending (and
     more batches waiting for it), a task on the default queue still starts at once."""
     from campaigns.tasks import route_inbound_messages
+
     from contactcenter import queues
     from contactcenter.celery import app
     from contactcenter.redis_urls import celery_url

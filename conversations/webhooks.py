@@ -1,5 +1,6 @@
-"""Provider webhooks: parse, store, enqueue, answer. Authenticity first, then nothing is stored
-unless the whole body is understood."""
+"""Provider webhooks: parse, store, enqueue, answer. Inbound messages are stored as
+conversations' messages; delivery reports by providers, which tells every app that follows
+them. Authenticity first, then nothing is stored unless the whole body is understood."""
 
 from __future__ import annotations
 
@@ -9,15 +10,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from conversations.inbound import receive_inbound
 from providers.adapters.base import WebhookRequest
 from providers.models import Provider
-from providers.services import (
-    adapter_for,
-    provider_for_webhook,
-    receive_inbound,
-    receive_status,
-    verify_webhook,
-)
+from providers.services import adapter_for, provider_for_webhook, receive_status, verify_webhook
 from providers.webhook_parsing import WebhookError, decode_params
 
 logger = logging.getLogger("contactcenter.webhooks")

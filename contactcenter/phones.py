@@ -24,6 +24,35 @@ def normalise(number: str, region: str | None = None) -> str:
     return ("+" + digits) if number.startswith("+") else digits
 
 
+def customer_number(number: str, region: str | None = None) -> str:
+    """How a customer's number is stored on interactions and messages: E.164 when it parses in
+    ``region``, or as an international number written without its + (Vonage and many gateways
+    send 59898344484); otherwise what ``normalise`` gives (short codes, odd gateways)."""
+    number = (number or "").strip()
+    first = normalise(number, region)
+    if first.startswith("+") or not number.isdigit():
+        return first
+    try:
+        parsed = phonenumbers.parse("+" + number)
+    except phonenumbers.NumberParseException:
+        return first
+    if phonenumbers.is_valid_number(parsed):
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return first
+
+
+def e164(text: str, region: str | None = None) -> str:
+    """``text`` as a valid E.164 number; ValueError when phonenumbers rejects it (numbers an
+    agent or an API client types to start a conversation)."""
+    try:
+        parsed = phonenumbers.parse((text or "").strip(), region or settings.DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(str(exc)) from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError(text)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
 _PHONE_SHAPE = re.compile(r"\+?[\d\s().-]+")
 
 

@@ -1,0 +1,187 @@
+"""Assignment: who holds which interaction, race-free (SPEC §3, §3a).
+
+Locks (PostgreSQL row locks, ``SELECT ... FOR UPDATE``), always taken in this order so that two
+workers never wait on each other in a circle:
+
+1. the campaign row (``assign_waiting``, routing): one assigner per campaign at a time;
+2. the agents' AgentStatus rows, by agent id (``agents.services.lock_statuses``): whoever
+   changes an agent's load holds them, so two campaigns sharing an agent never both fill its
+   last slot;
+3. the interaction rows.
+
+Closing and requeueing start at step 2 (the agent), then the interaction; nothing that holds
+an agent or an interaction asks for a campaign. Work that follows a change (a freed slot, an
+agent back from a break) runs after commit, in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from accounts.roles import Role
+from agents.models import AgentStatus
+from agents.services import lock_statuses
+from agents.states import AgentState
+from campaigns.models import Campaign, CampaignMember
+from campaigns.selectors import campaign_is_open
+from campaigns.strategies import AgentLoad, choose_agent, eligible
+from conversations import events
+from conversations.load import loads, refresh_state
+from conversations.models import Assignment, Interaction
+from conversations.states import InteractionState
+
+
+def member_order(campaign_id: int) -> list[int]:
+    """The campaign's agents in member order (the order they were added)."""
+    return list(
+        CampaignMember.objects.filter(
+            campaign_id=campaign_id, agent__role=Role.AGENT, agent__is_active=True
+        )
+        .order_by("added_at", "pk")
+        .values_list("agent_id", flat=True)
+    )
+
+
+def can_take(status: AgentStatus) -> bool:
+    """Present and not on a break (load is checked against each campaign's maximum)."""
+    return status.state != AgentState.DISCONNECTED and not status.break_type
+
+
+def _start_of_day(now: dt.datetime) -> dt.datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def assign_waiting(campaign_id: int, *, now: dt.datetime | None = None) -> list[Interaction]:
+    """Give the campaign's waiting interactions, oldest first, to its members who can take
+    them, by the campaign's strategy; returns the interactions assigned. Nothing happens while
+    the campaign is disabled or closed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+        if campaign is None or not campaign.enabled or not campaign_is_open(campaign, now):
+            return []
+        members = member_order(campaign_id)
+        if not members:
+            return []
+        statuses = lock_statuses(members)
+        ready = [a for a in members if can_take(statuses[a])]
+        load = loads(ready)
+        most = campaign.max_interactions_per_agent
+        free_slots = sum(max(0, most - load[a]) for a in ready)
+        if not free_slots:
+            return []
+        queue = list(
+            Interaction.objects.select_for_update()
+            .filter(campaign_id=campaign_id, state=InteractionState.QUEUED)
+            .order_by("queued_at", "pk")[:free_slots]
+        )
+        if not queue:
+            return []
+        today = {
+            row["agent_id"]: row
+            for row in Assignment.objects.filter(
+                agent_id__in=ready, assigned_at__gte=_start_of_day(now)
+            )
+            .values("agent_id")
+            .annotate(n=Count("pk"), last=Max("assigned_at"))
+        }
+        last_at = {
+            row["agent_id"]: row["last"]
+            for row in Assignment.objects.filter(agent_id__in=ready)
+            .values("agent_id")
+            .annotate(last=Max("assigned_at"))
+        }
+        last_agent = (
+            Assignment.objects.filter(campaign_id=campaign_id)
+            .order_by("-assigned_at", "-pk")
+            .values_list("agent_id", flat=True)
+            .first()
+        )
+        handled = {a: today.get(a, {}).get("n", 0) for a in ready}
+        assigned: list[Interaction] = []
+        for interaction in queue:
+            pool = [
+                AgentLoad(
+                    agent_id=a,
+                    active=load[a],
+                    handled_today=handled[a],
+                    last_assigned_at=last_at.get(a),
+                )
+                for a in ready
+            ]
+            chosen = choose_agent(
+                campaign.strategy,
+                eligible(pool, most),
+                last_agent_id=last_agent,
+                member_order=members,
+            )
+            if chosen is None:
+                break
+            agent_id = chosen.agent_id
+            _assign(interaction, agent_id, now)
+            load[agent_id] += 1
+            handled[agent_id] += 1
+            last_at[agent_id] = now
+            last_agent = agent_id
+            assigned.append(interaction)
+        for agent_id in {i.agent_id for i in assigned}:
+            refresh_state(statuses[agent_id], load=load[agent_id])
+        if assigned:
+            events.queue_length(campaign_id, waiting_count(campaign_id))
+    return assigned
+
+
+def _assign(interaction: Interaction, agent_id: int, now: dt.datetime) -> None:
+    interaction.state = InteractionState.ASSIGNED
+    interaction.agent_id = agent_id
+    interaction.assigned_at = now
+    interaction.last_activity_at = max(interaction.last_activity_at, now)
+    interaction.save(update_fields=["state", "agent", "assigned_at", "last_activity_at"])
+    Assignment.objects.create(
+        interaction=interaction, campaign_id=interaction.campaign_id, agent_id=agent_id,
+        assigned_at=now,
+    )  # fmt: skip
+    events.next_seq(interaction)
+    events.interaction_changed(interaction, "interaction.assigned")
+
+
+def waiting_count(campaign_id: int) -> int:
+    return Interaction.objects.filter(
+        campaign_id=campaign_id, state=InteractionState.QUEUED
+    ).count()
+
+
+def release(interaction: Interaction, *, reason: str, now: dt.datetime) -> None:
+    """End the current holder's assignment (the caller holds the agent and the interaction)."""
+    Assignment.objects.filter(interaction=interaction, released_at__isnull=True).update(
+        released_at=now, release_reason=reason
+    )
+
+
+def campaigns_waiting_for(agent_id: int) -> list[int]:
+    """The agent's campaigns that have interactions waiting (a slot of theirs just freed)."""
+    return list(
+        Campaign.objects.filter(
+            members__agent_id=agent_id, interactions__state=InteractionState.QUEUED
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+
+
+def assign_for_agent(agent_id: int) -> int:
+    """After an agent's slot freed (close, back from break, signed in): fill it."""
+    return sum(len(assign_waiting(c)) for c in campaigns_waiting_for(agent_id))
+
+
+def campaigns_with_queue() -> list[int]:
+    return list(
+        Interaction.objects.filter(state=InteractionState.QUEUED)
+        .values_list("campaign_id", flat=True)
+        .distinct()
+    )

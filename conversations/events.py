@@ -1,0 +1,98 @@
+"""What screens are told about interactions (after commit, through contactcenter.events).
+
+Every change takes the interaction's next ``seq`` (the caller holds the interaction's row), so a
+client that missed events asks for ``after=<last seq seen>`` and gets each change once. Events
+go to the assigned agent's group and to the campaign's group (monitors, the agents of the
+campaign for queue lengths).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F
+
+from contactcenter.events import campaign_group, publish, user_group
+from conversations.models import Interaction, Message
+from conversations.states import Delivery
+
+
+def next_seq(interaction: Interaction) -> int:
+    """Take the interaction's next event number (in the database, so concurrent writers each
+    get their own)."""
+    Interaction.objects.filter(pk=interaction.pk).update(seq=F("seq") + 1)
+    interaction.seq = Interaction.objects.values_list("seq", flat=True).get(pk=interaction.pk)
+    return interaction.seq
+
+
+def interaction_payload(interaction: Interaction) -> dict[str, Any]:
+    return {
+        "id": interaction.pk,
+        "seq": interaction.seq,
+        "campaign": interaction.campaign_id,
+        "provider": interaction.provider_id,
+        "number": interaction.number,
+        "state": interaction.state,
+        "agent": interaction.agent_id,
+        "unread": interaction.unread,
+        "opened_at": interaction.opened_at.isoformat(),
+        "queued_at": interaction.queued_at.isoformat() if interaction.queued_at else None,
+        "assigned_at": interaction.assigned_at.isoformat() if interaction.assigned_at else None,
+        "last_activity_at": interaction.last_activity_at.isoformat(),
+        "closed_at": interaction.closed_at.isoformat() if interaction.closed_at else None,
+        "close_reason": interaction.close_reason,
+    }
+
+
+def shown_delivery(message: Message) -> str:
+    """The four delivery states screens and the API show (``sending`` is still queued to them)."""
+    if message.delivery == Delivery.SENDING:
+        return Delivery.QUEUED
+    return message.delivery
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "interaction": message.interaction_id,
+        "seq": message.seq,
+        "direction": message.direction,
+        "author": message.author,
+        "agent": message.agent_id,
+        "bot_kind": message.bot_kind,
+        "text": message.text,
+        "segments": message.segments,
+        "delivery": shown_delivery(message) or None,
+        "error": message.error,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def _groups(interaction: Interaction, *also: int | None) -> list[str]:
+    groups = [campaign_group(interaction.campaign_id)]
+    agents = {interaction.agent_id, *also} - {None}
+    groups += [user_group(a) for a in sorted(agents)]  # type: ignore[arg-type]
+    return groups
+
+
+def interaction_changed(
+    interaction: Interaction, kind: str, *, previous_agent: int | None = None
+) -> None:
+    """``interaction.queued`` / ``.assigned`` / ``.closed`` / ``.updated``: to the campaign
+    and to the agent (and to the agent who just lost it)."""
+    payload = interaction_payload(interaction)
+    for group in _groups(interaction, previous_agent):
+        publish(group, kind, payload)
+
+
+def message_changed(interaction: Interaction, message: Message, kind: str) -> None:
+    """``message.new`` / ``message.delivery`` with the interaction's current summary."""
+    payload = {"message": message_payload(message), "interaction": interaction_payload(interaction)}
+    for group in _groups(interaction):
+        publish(group, kind, payload)
+
+
+def queue_length(campaign_id: int, waiting: int) -> None:
+    publish(
+        campaign_group(campaign_id), "queue.length", {"campaign": campaign_id, "waiting": waiting}
+    )

@@ -1,0 +1,128 @@
+"""Routing of stored inbound messages into interactions (SPEC §3 routing, §3a).
+
+A message finds its campaign (``campaigns.routing``: provider + DID, or the dialer's reply
+rule), joins the customer's open interaction in that campaign through that provider or opens
+one, and then:
+- campaign disabled: the interaction keeps the message and waits; nothing is assigned, nothing
+  is answered, until the campaign is enabled;
+- campaign closed (schedule): the customer gets ``out_of_time_message`` once per closed period
+  (``Interaction.out_of_time_until`` = the next opening), and the interaction waits for opening;
+- campaign open: the interaction is assigned by the campaign's strategy, or waits first come
+  first served (``conversations.assignment``).
+No campaign: the message stays ``unrouted`` (stored, listed for admins) and is tried again by
+``route_unrouted`` when a campaign takes its DID.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.models import Campaign
+from campaigns.routing import campaign_for_inbound
+from campaigns.schedules import next_opening
+from campaigns.selectors import campaign_is_open, hours_of
+from conversations import events
+from conversations.assignment import assign_waiting
+from conversations.models import Interaction, Message
+from conversations.outbound import queue_outbound
+from conversations.states import Author, BotKind, InteractionState, Routing
+
+logger = logging.getLogger("contactcenter.routing")
+
+# Never open within the search horizon: one out-of-time reply, then none until this instant.
+FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
+def route_message(message_id: int) -> str:
+    """Route one stored inbound message; returns its routing state afterwards."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.routing not in (Routing.PENDING, Routing.UNROUTED):
+            return message.routing if message else ""
+        campaign = campaign_for_inbound(
+            provider_id=message.provider_id,
+            did=message.did,
+            number=message.number,
+            at=message.created_at,
+        )
+        if campaign is None:
+            if message.routing != Routing.UNROUTED:
+                message.routing = Routing.UNROUTED
+                message.save(update_fields=["routing"])
+                logger.info(
+                    "inbound message unrouted: no campaign takes it",
+                    extra={"message_id": message.pk, "provider": message.provider_id},
+                )
+            return Routing.UNROUTED
+        interaction = _join(campaign, message)
+        waiting = interaction.state == InteractionState.QUEUED
+    if waiting:
+        assign_waiting(campaign.pk)
+    return Routing.ROUTED
+
+
+def _join(campaign: Campaign, message: Message) -> Interaction:
+    """Put ``message`` in the customer's open interaction (opened when there is none)."""
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()  # one router at a time
+    now = timezone.now()
+    interaction = (
+        Interaction.objects.select_for_update()
+        .filter(
+            campaign=campaign,
+            provider_id=message.provider_id,
+            number=message.number,
+        )
+        .exclude(state=InteractionState.CLOSED)
+        .first()
+    )
+    opened = interaction is None
+    if opened:
+        interaction = Interaction.objects.create(
+            campaign=campaign,
+            provider_id=message.provider_id,
+            number=message.number,
+            opened_at=message.created_at,
+            queued_at=message.created_at,
+            last_activity_at=now,
+        )
+    interaction.last_customer_at = message.created_at
+    interaction.last_activity_at = now
+    interaction.unread += 1
+    interaction.save(update_fields=["last_customer_at", "last_activity_at", "unread"])
+    message.interaction, message.routing = interaction, Routing.ROUTED
+    message.seq = events.next_seq(interaction)
+    message.save(update_fields=["interaction", "routing", "seq"])
+    if opened:
+        events.interaction_changed(interaction, "interaction.queued")
+    events.message_changed(interaction, message, "message.new")
+    if interaction.state == InteractionState.QUEUED and campaign.enabled:
+        _answer_out_of_time(campaign, interaction, now)
+    return interaction
+
+
+def _answer_out_of_time(campaign: Campaign, interaction: Interaction, now: dt.datetime) -> None:
+    """Closed campaign: the out-of-time reply, once per closed period."""
+    if campaign_is_open(campaign, now):
+        return
+    if interaction.out_of_time_until is not None and now < interaction.out_of_time_until:
+        return
+    schedules = [hours_of(s) for s in campaign.schedules.prefetch_related("rules", "holidays")]
+    interaction.out_of_time_until = next_opening(schedules, now) or FAR_FUTURE
+    interaction.save(update_fields=["out_of_time_until"])
+    text = campaign.out_of_time_message.strip()
+    if text:
+        queue_outbound(interaction, text=text, author=Author.BOT, bot_kind=BotKind.OUT_OF_TIME)
+
+
+def route_unrouted(*, limit: int = 1000) -> int:
+    """Try unrouted messages again (a campaign may have taken their DID since)."""
+    ids = list(
+        Message.objects.filter(routing=Routing.UNROUTED)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(route_message(i) == Routing.ROUTED for i in ids)

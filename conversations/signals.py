@@ -1,0 +1,45 @@
+"""Receivers: sign-in and sign-out, delivery reports, campaign changes that free slots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from campaigns.models import Campaign, CampaignMember
+from contactcenter.publishing import publish_on_commit
+from conversations.outbound import apply_reports
+from conversations.presence import sign_in, sign_out
+from providers.services import delivery_reports_received
+
+
+@receiver(user_logged_in)
+def agent_signed_in(sender: Any, user: Any, **kwargs: Any) -> None:
+    if getattr(user, "is_agent", False):
+        sign_in(user)
+
+
+@receiver(user_logged_out)
+def agent_signed_out(sender: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None and getattr(user, "is_agent", False):
+        sign_out(user.pk)
+
+
+@receiver(delivery_reports_received)
+def follow_messages(sender: Any, provider: Any, reports: list, **kwargs: Any) -> None:
+    apply_reports(provider.pk, [r.provider_message_id for r in reports])
+
+
+@receiver(post_save, sender=Campaign)
+def campaign_saved(sender: Any, instance: Campaign, **kwargs: Any) -> None:
+    """A raised maximum, an enabled campaign, a new DID: assign and route what waits."""
+    publish_on_commit("conversations.tasks.assign_campaign", instance.pk)
+    publish_on_commit("conversations.tasks.route_unrouted")
+
+
+@receiver(post_save, sender=CampaignMember)
+def member_added(sender: Any, instance: CampaignMember, created: bool, **kwargs: Any) -> None:
+    if created:
+        publish_on_commit("conversations.tasks.assign_campaign", instance.campaign_id)
