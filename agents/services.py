@@ -18,7 +18,8 @@ from django.utils.translation import gettext
 from accounts.models import User
 from agents.models import AgentStateChange, AgentStatus, BreakType
 from agents.states import AgentState, can_change
-from contactcenter.events import publish, user_group
+from campaigns.models import CampaignMember
+from contactcenter.events import campaign_group, publish, user_group
 
 logger = logging.getLogger("contactcenter.agents")
 
@@ -80,9 +81,20 @@ def record_state(status: AgentStatus, *, state: str, break_type: str = "") -> bo
     )
     status.state, status.break_type, status.changed_at = state, break_type, now
     status.save(update_fields=["state", "break_type", "changed_at"])
-    publish(
-        user_group(status.agent_id),
-        "agent.state",
-        {"agent": status.agent_id, "state": state, "break_type": break_type, "at": now.isoformat()},
-    )
+    payload = {
+        "agent": status.agent_id,
+        "state": state,
+        "break_type": break_type,
+        "at": now.isoformat(),
+    }
+    for group in state_groups(status.agent_id):
+        publish(group, "agent.state", payload)
     return True
+
+
+def state_groups(agent_id: int) -> list[str]:
+    """Who is told of the agent's state: the agent, and the monitors of their campaigns."""
+    campaigns = CampaignMember.objects.filter(agent_id=agent_id).values_list(
+        "campaign_id", flat=True
+    )
+    return [user_group(agent_id), *(campaign_group(c) for c in sorted(campaigns))]

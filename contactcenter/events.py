@@ -24,7 +24,14 @@ def user_group(user_id: int) -> str:
 
 
 def campaign_group(campaign_id: int) -> str:
+    """Everything about a campaign's interactions (monitors, supervisors)."""
     return f"campaign.{campaign_id}"
+
+
+def queue_group(campaign_id: int) -> str:
+    """Only the campaign's queue length (its member agents' inboxes): agents never see the
+    campaign's other interactions."""
+    return f"queue.{campaign_id}"
 
 
 _loop: asyncio.AbstractEventLoop | None = None
@@ -46,9 +53,7 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def publish_now(group: str, kind: str, payload: dict[str, Any]) -> None:
-    """Send one event to every browser subscribed to ``group``."""
-    message = {"type": "event.forward", "kind": kind, "payload": payload}
+def _send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     try:
         future = asyncio.run_coroutine_threadsafe(
@@ -56,9 +61,21 @@ def publish_now(group: str, kind: str, payload: dict[str, Any]) -> None:
         )
         future.result(timeout=5)
     except Exception:  # a screen hint must not break the change that raised it
-        logger.exception("event not published", extra={"group": group, "kind": kind})
+        logger.exception("event not published", extra={"group": group, "kind": message.get("kind")})
+
+
+def publish_now(group: str, kind: str, payload: dict[str, Any]) -> None:
+    """Send one event to every browser subscribed to ``group``."""
+    _send(group, {"type": "event.forward", "kind": kind, "payload": payload})
 
 
 def publish(group: str, kind: str, payload: dict[str, Any]) -> None:
     """Send the event once the surrounding transaction commits (at once outside one)."""
     transaction.on_commit(lambda: publish_now(group, kind, payload))
+
+
+def end_sockets(user_id: int, session_key: str | None = None) -> None:
+    """After commit, close the user's sockets opened with ``session_key`` (every socket of the
+    user when None: a forced logout). Their pages reconnect and are refused until a new login."""
+    message = {"type": "session.ended", "session": session_key}
+    transaction.on_commit(lambda: _send(user_group(user_id), message))

@@ -132,7 +132,7 @@ def assign_waiting(campaign_id: int, *, now: dt.datetime | None = None) -> list[
         for agent_id in {i.agent_id for i in assigned}:
             refresh_state(statuses[agent_id], load=load[agent_id])
         if assigned:
-            events.queue_length(campaign_id, waiting_count(campaign_id))
+            events.queue_length(campaign_id)
     return assigned
 
 
@@ -148,12 +148,6 @@ def _assign(interaction: Interaction, agent_id: int, now: dt.datetime) -> None:
     )  # fmt: skip
     events.next_seq(interaction)
     events.interaction_changed(interaction, "interaction.assigned")
-
-
-def waiting_count(campaign_id: int) -> int:
-    return Interaction.objects.filter(
-        campaign_id=campaign_id, state=InteractionState.QUEUED
-    ).count()
 
 
 def release(interaction: Interaction, *, reason: str, now: dt.datetime) -> None:

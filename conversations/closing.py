@@ -35,6 +35,7 @@ def close_interaction(
             raise Conflict(_("This interaction is not assigned to you."))
         if holder:
             release(interaction, reason="closed", now=now)
+        was_waiting = interaction.state == InteractionState.QUEUED
         interaction.state = InteractionState.CLOSED
         interaction.closed_at, interaction.closed_by, interaction.close_reason = now, by, reason
         interaction.last_activity_at = now
@@ -43,6 +44,8 @@ def close_interaction(
         )
         events.next_seq(interaction)
         events.interaction_changed(interaction, "interaction.closed")
+        if was_waiting:
+            events.queue_length(interaction.campaign_id)
         if status is not None:
             refresh_state(status)
             transaction.on_commit(lambda: assign_for_agent(holder))

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
+from django.db import transaction
+from django.db.models import F, QuerySet
 
-from contactcenter.events import campaign_group, publish, user_group
+from contactcenter.events import campaign_group, publish, publish_now, queue_group, user_group
 from conversations.models import Interaction, Message
-from conversations.states import Delivery
+from conversations.states import Delivery, InteractionState
 
 
 def next_seq(interaction: Interaction) -> int:
@@ -92,7 +93,26 @@ def message_changed(interaction: Interaction, message: Message, kind: str) -> No
         publish(group, kind, payload)
 
 
-def queue_length(campaign_id: int, waiting: int) -> None:
-    publish(
-        campaign_group(campaign_id), "queue.length", {"campaign": campaign_id, "waiting": waiting}
-    )
+def waiting_count(campaign_id: int) -> int:
+    return Interaction.objects.filter(
+        campaign_id=campaign_id, state=InteractionState.QUEUED
+    ).count()
+
+
+def queue_length(campaign_id: int) -> None:
+    """``queue.length`` to the campaign (monitors) and its queue group (member agents), counted
+    after commit: the number sent includes this change and every one committed before it."""
+
+    def send() -> None:
+        payload = {"campaign": campaign_id, "waiting": waiting_count(campaign_id)}
+        for group in (campaign_group(campaign_id), queue_group(campaign_id)):
+            publish_now(group, "queue.length", payload)
+
+    transaction.on_commit(send)
+
+
+def changes_after(interaction_id: int, after: int) -> QuerySet[Message]:
+    """The interaction's messages that changed after event ``after`` (their ``seq`` is their
+    last change's), in the order of the changes: a client that saw events up to ``after`` gets
+    each change it missed once, with the message as it is now."""
+    return Message.objects.filter(interaction_id=interaction_id, seq__gt=after).order_by("seq")

@@ -87,6 +87,8 @@ def sign_out(
             events.interaction_changed(interaction, "interaction.queued", previous_agent=agent_id)
         refresh_state(status, load=0)
         campaigns = sorted({i.campaign_id for i in held})
+        for campaign_id in campaigns:
+            events.queue_length(campaign_id)
         transaction.on_commit(lambda: [assign_waiting(c) for c in campaigns])
     return len(held)
 

@@ -98,6 +98,7 @@ def _join(campaign: Campaign, message: Message) -> Interaction:
     message.save(update_fields=["interaction", "routing", "seq"])
     if opened:
         events.interaction_changed(interaction, "interaction.queued")
+        events.queue_length(campaign.pk)
     events.message_changed(interaction, message, "message.new")
     if interaction.state == InteractionState.QUEUED and campaign.enabled:
         _answer_out_of_time(campaign, interaction, now)

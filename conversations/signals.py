@@ -9,6 +9,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from campaigns.models import Campaign, CampaignMember
+from contactcenter.events import end_sockets
 from contactcenter.publishing import publish_on_commit
 from conversations.outbound import apply_reports
 from conversations.presence import sign_in, sign_out
@@ -22,9 +23,15 @@ def agent_signed_in(sender: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_logged_out)
-def agent_signed_out(sender: Any, user: Any, **kwargs: Any) -> None:
-    if user is not None and getattr(user, "is_agent", False):
+def agent_signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Logout: an agent is disconnected at once (interactions requeued), and the sockets of
+    this session close, so another tab's heartbeat cannot sign the agent back in."""
+    if user is None:
+        return
+    if getattr(user, "is_agent", False):
         sign_out(user.pk)
+    session = getattr(request, "session", None)
+    end_sockets(user.pk, getattr(session, "session_key", None) or "")
 
 
 @receiver(delivery_reports_received)
