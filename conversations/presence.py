@@ -128,6 +128,6 @@ def expire_absent(now: dt.datetime | None = None) -> int:
     count = 0
     for agent_id in absent_agents(now):
         # Checked again under the agent's lock: a heartbeat may have come in meanwhile.
-        if sign_out(agent_id, reason="presence_lost", now=now, unless_seen_since=since) >= 0:
+        if sign_out(agent_id, reason="no_presence", now=now, unless_seen_since=since) >= 0:
             count += 1
     return count
