@@ -26,6 +26,7 @@ def commands(host: str, port: str, var_dir: Path) -> dict[str, list[str]]:
     python = sys.executable
     concurrency = {
         "worker": os.environ.get("WORKER_CONCURRENCY", "2"),
+        "routing": os.environ.get("ROUTING_WORKER_CONCURRENCY", "2"),
         "dialer": os.environ.get("DIALER_WORKER_CONCURRENCY", "4"),
     }
     procs = {

@@ -230,35 +230,35 @@ def test_a_dead_provider_does_not_hold_up_another_dialer(server, supervisor, wor
         assert SpoolRow.objects.filter(campaign=slow.campaign, state=S.TO_PROCESS).count() == 200
 
 
-def test_default_queue_runs_while_every_dialer_slot_is_busy(server, supervisor, broker, workers):
-    """Dialer batches have their own queue and workers: with the dialer worker busy sending (and
-    more batches waiting for it), a task on the default queue still starts at once."""
-    from campaigns.tasks import route_inbound_messages
-
+def test_routing_runs_while_every_dialer_slot_is_busy(server, supervisor, broker, workers):
+    """Dialer batches have their own queue and workers, and so has routing: with the dialer
+    worker busy sending (and more batches waiting for it), routing an inbound message still
+    starts at once."""
     from contactcenter import queues
     from contactcenter.celery import app
     from contactcenter.redis_urls import celery_url
-    from providers.models import InboundMessage
+    from conversations.models import Message
+    from conversations.tasks import route_messages
+    from tests.conversations.factories import inbound
 
     dialer = dialer_for(supervisor, gateway(server.url))
     spool(dialer.campaign, [(f"+5989{i:07d}", "x", 0) for i in range(400)])
     server.always(Behaviour(delay=0.2))
     # The production shape (contactcenter.queues.WORKERS), one solo process per kind.
+    assert set().union(*queues.WORKERS.values()) == set(queues.ALL)
     for kind, served in queues.WORKERS.items():
         workers(1, beat=kind == "worker", queues=served, DIALER_TASK_SECONDS="20")
     run(dialer)
     # Every slot taken: one batch task sending in the (single-slot) dialer worker, more queued.
     assert wait_until(lambda: len(server.requests) >= 8, 30)
-    message = InboundMessage.objects.create(
-        provider=dialer.provider, provider_message_id="q-1", sender="+59899111222", text="hi"
-    )
+    message = inbound(dialer.provider, "+59899111222", "hi")
     with app.connection_for_write(celery_url(broker.url)) as connection:
         started = time.monotonic()
-        route_inbound_messages.apply_async(([message.pk],), connection=connection)
-    assert wait_until(lambda: InboundMessage.objects.get().routing != "pending", 1.0)
+        route_messages.apply_async(([message.pk],), connection=connection)
+    assert wait_until(lambda: Message.objects.get(pk=message.pk).routing != "pending", 1.0)
     waited = time.monotonic() - started
     assert SpoolRow.objects.filter(state=S.SENDING).exists()  # the batch is still being sent
-    print(f"default-queue task ran {waited:.3f} s after publish, dialer busy")
+    print(f"routing-queue task ran {waited:.3f} s after publish, dialer busy")
 
 
 def test_sigkill_then_redis_loses_the_journal_never_double_sends(
