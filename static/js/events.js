@@ -86,8 +86,11 @@
       if (handler) { handler(event.payload); }
       document.dispatchEvent(new CustomEvent("cc:event", { detail: event }));
     };
-    socket.onclose = function () {
+    socket.onclose = function (event) {
       document.body.dataset.live = "disconnected";
+      // 4401: this login ended (logged out in another tab, by a supervisor, or expired):
+      // retrying cannot help; the next page the user opens asks them to sign in.
+      if (event.code === 4401) { document.body.dataset.live = "signed-out"; return; }
       window.setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     };
