@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from agents.models import AgentStatus
 from conversations.closing import close_interaction
@@ -237,3 +238,33 @@ def test_catching_up_after_any_event_gives_each_missed_change_once(
         assert all(known.get(m.pk) != final[m.pk] for m in missed), "an unchanged message again"
         assert [m.seq for m in missed] == sorted(m.seq for m in missed)
     assert list(changes_after(interaction.pk, final_seq)) == []
+
+
+def test_events_leave_only_when_the_change_commits(live_url, supervisor, group) -> None:
+    """Inside the transaction nothing is sent (a rolled back change is never announced); at
+    commit, everything is."""
+    campaign = make_campaign(supervisor)
+    ana = member(campaign, make_user("ana", "agent", [group]))
+    route_message(inbound(campaign.provider, "099000001").pk)
+    held = Interaction.objects.get()
+    socket = EventSocket(live_url, ana)
+
+    class RolledBack(Exception):
+        pass
+
+    with pytest.raises(RolledBack), transaction.atomic():
+        close_interaction(interaction_id=held.pk, by=ana)
+        assert socket.everything_so_far() == []
+        raise RolledBack
+    assert socket.everything_so_far() == []
+    held.refresh_from_db()
+    assert held.state == InteractionState.ASSIGNED
+
+    with transaction.atomic():
+        close_interaction(interaction_id=held.pk, by=ana)
+        assert socket.everything_so_far() == []
+    assert [e["kind"] for e in socket.everything_so_far()] == [
+        "interaction.closed",
+        "agent.state",
+    ]
+    socket.close()
