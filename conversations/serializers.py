@@ -11,7 +11,7 @@ from agents.states import AgentState
 from contactcenter.lookups import BIGINT_MAX
 from conversations.events import shown_delivery
 from conversations.models import Interaction, Message
-from conversations.states import Delivery, Routing
+from conversations.states import BotKind, CloseReason, Delivery, Routing
 
 SHOWN_DELIVERY = [(d.value, d.label) for d in Delivery if d != Delivery.SENDING]
 
@@ -19,6 +19,10 @@ SHOWN_DELIVERY = [(d.value, d.label) for d in Delivery if d != Delivery.SENDING]
 class InteractionSerializer(serializers.ModelSerializer):
     """``number`` is the customer's number in E.164; ``agent`` the holder (or the last holder
     of a closed one); ``seq`` the interaction's last event number (``after=`` on messages)."""
+
+    close_reason = serializers.ChoiceField(
+        choices=CloseReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Interaction
@@ -49,6 +53,7 @@ class MessageSerializer(serializers.ModelSerializer):
     null for an inbound one); ``seq`` the interaction's event number of its last change."""
 
     delivery = serializers.SerializerMethodField()
+    bot_kind = serializers.ChoiceField(choices=BotKind.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Message
