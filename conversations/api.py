@@ -25,9 +25,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Role
+from agents.break_types import delete_break_type, save_break_type
 from agents.models import BreakType
 from agents.states import AgentState
-from contactcenter.lookups import BIGINT_MAX
+from contactcenter.lookups import BIGINT_MAX, one_or_404
 from contactcenter.pagination import IdCursorPagination, whole_number
 from contactcenter.phones import customer_number
 from contactcenter.service_errors import Conflict, drf_errors
@@ -340,11 +341,32 @@ class AgentStateView(APIView):
         return Response(AgentStateSerializer(agent_state_of(agent)).data)
 
 
-class BreakTypeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The break types an agent may choose, in their order (every signed-in user). Admins edit
-    them in Django's admin for now; editing through the API comes with issue 13."""
+class BreakTypeViewSet(viewsets.ModelViewSet):
+    """The break types an agent may choose, in their order: every signed-in user reads them,
+    admins create, change and delete them (403 for anyone else)."""
 
     serializer_class = BreakTypeSerializer
 
     def get_queryset(self) -> QuerySet[BreakType]:
         return BreakType.objects.all()
+
+    def get_permissions(self) -> list[BasePermission]:
+        if self.action not in ("list", "retrieve"):
+            return [AdminsOnly()]
+        return super().get_permissions()
+
+    def get_object(self) -> BreakType:
+        return one_or_404(BreakType.objects.all(), self.kwargs["pk"], "No such break type.")
+
+    def perform_create(self, serializer: BreakTypeSerializer) -> None:
+        serializer.instance = run(
+            save_break_type, break_type=None, values=dict(serializer.validated_data)
+        )
+
+    def perform_update(self, serializer: BreakTypeSerializer) -> None:
+        serializer.instance = run(
+            save_break_type, break_type=serializer.instance, values=dict(serializer.validated_data)
+        )
+
+    def perform_destroy(self, instance: BreakType) -> None:
+        delete_break_type(break_type=instance)

@@ -126,4 +126,5 @@ class BreakTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = BreakType
         fields = ["id", "name", "icon", "position"]
-        read_only_fields = fields
+        # Uniqueness is the model's (full_clean in the service), worded the same everywhere.
+        extra_kwargs = {"name": {"validators": []}}

@@ -364,3 +364,25 @@ def test_the_schema_documents_the_new_endpoints():
     ):
         assert path in paths, path
     assert "409" in paths["/api/v1/interactions/{id}/reply/"]["post"]["responses"]
+
+
+def test_admins_edit_break_types(client, world):  # noqa: F811
+    call = token_client(client, world.admin)
+    BreakType.objects.all().delete()
+    created = call("post", "/api/v1/break-types/", {"name": " Gym ", "icon": "bike", "position": 5})
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    assert created.json() == {"id": pk, "name": "Gym", "icon": "bike", "position": 5}
+    same = call("post", "/api/v1/break-types/", {"name": "Gym"})
+    assert same.status_code == 400 and list(same.json()) == ["name"]
+    blank = call("post", "/api/v1/break-types/", {"name": "  "})
+    assert blank.status_code == 400 and list(blank.json()) == ["name"]
+    renamed = call("patch", f"/api/v1/break-types/{pk}/", {"name": "Stretch"})
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Stretch"
+    # An agent may now take that break, by its new name.
+    agent = token_client(client, world.holder)
+    taken = agent("post", STATE, {"state": "free_on_break", "break_type": "Stretch"})
+    assert taken.status_code == 200 and taken.json()["break_type"] == "Stretch"
+    assert call("delete", f"/api/v1/break-types/{pk}/").status_code == 204
+    assert not BreakType.objects.exists()
+    assert call("get", "/api/v1/break-types/abc/").status_code == 404

@@ -186,3 +186,22 @@ def test_messages_outside_interactions_are_admins_only(client, world):  # noqa: 
 def test_no_token_is_401(client, method, path):
     response = getattr(client, method)(path)
     assert response.status_code == 401
+
+
+def test_only_admins_edit_break_types(client, world):  # noqa: F811
+    lunch, _ = BreakType.objects.get_or_create(name="Lunch")
+    for name, call in calls(client, world).items():
+        status = 201 if name == "admin" else 403
+        created = call("post", "/api/v1/break-types/", {"name": f"Nap {name}"})
+        assert created.status_code == status, (name, created.content)
+        changed = call("patch", f"/api/v1/break-types/{lunch.pk}/", {"icon": name})
+        assert changed.status_code == (200 if name == "admin" else 403), name
+        assert call("get", f"/api/v1/break-types/{lunch.pk}/").status_code == 200
+    assert list(
+        BreakType.objects.filter(name__startswith="Nap").values_list("name", flat=True)
+    ) == ["Nap admin"]
+    assert BreakType.objects.get(pk=lunch.pk).icon == "admin"
+    for name, call in calls(client, world).items():
+        if name != "admin":
+            assert call("delete", f"/api/v1/break-types/{lunch.pk}/").status_code == 403
+    assert BreakType.objects.filter(pk=lunch.pk).exists()
