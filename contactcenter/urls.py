@@ -9,6 +9,7 @@ from accounts.api import SecurityGroupViewSet
 from campaigns.api import CampaignViewSet, ScheduleViewSet
 from contactcenter import views
 from contactcenter.apidocs import DocsView, SchemaView
+from conversations.api import AgentStateView, BreakTypeViewSet, InteractionViewSet, MessageViewSet
 from conversations.webhooks import provider_webhook
 from dialer.api import DialerViewSet, DncrViewSet, SpoolViewSet
 from dialer.sendsms import LegacySendSMS, SendSMS
@@ -31,9 +32,13 @@ router.register("dialers", DialerViewSet, basename="dialer")
 router.register("spool", SpoolViewSet, basename="spool")
 router.register("dncr", DncrViewSet, basename="dncr")
 router.register("security-groups", SecurityGroupViewSet, basename="security-group")
+router.register("interactions", InteractionViewSet, basename="interaction")
+router.register("messages", MessageViewSet, basename="message")
+router.register("break-types", BreakTypeViewSet, basename="break-type")
 
 api_v1 = [
     re_path(r"^me/?$", account_views.me, name="api_me"),  # with or without the slash
+    re_path(r"^agents/me/state/?$", AgentStateView.as_view(), name="api_agent_state"),
     *router.urls,
     re_path(r"^(?P<path>.*)$", views.api_not_found),  # JSON 404, not the HTML page
 ]

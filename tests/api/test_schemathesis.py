@@ -1,5 +1,5 @@
 """Every API operation of the OpenAPI schema, fuzzed by schemathesis through the WSGI app in
-process, as an admin and as a supervisor: never a 500, and every answer (status code, content
+process, as an admin, a supervisor and an agent: never a 500, and every answer (status code, content
 type, body) is what the schema says. A few examples per operation keep it under a minute: the
 examples and fuzzing phases (positive and negative data) run everywhere, the coverage phase
 (boundary and malformed values of every parameter) on reads only: on every operation it makes
@@ -19,7 +19,9 @@ from schemathesis.config import SchemathesisConfig
 
 from accounts.tokens import create_api_token
 from contactcenter.wsgi import application
+from conversations.routing import route_message
 from tests.campaigns.factories import make_campaign
+from tests.conversations.factories import inbound, member
 from tests.dialer.factories import dialer_for, gateway, spool
 
 CHECKS = [
@@ -53,15 +55,21 @@ def in_test_transaction():
 
 
 @pytest.fixture
-def tokens(admin, supervisor, in_test_transaction):
-    """An admin's and a supervisor's tokens, and something for each to see."""
+def tokens(admin, supervisor, agent, in_test_transaction):
+    """An admin's, a supervisor's and an agent's tokens, and something for each to see: a
+    campaign with a dialer and a spool, and an interaction the agent holds."""
     provider = gateway("http://127.0.0.1:9")  # refuses connections: a Test send answers 502
     campaign = make_campaign(supervisor, name="campsms", did="", provider=provider)
     dialer_for(supervisor, provider, campaign=campaign, dial_string="0-3")
     spool(campaign, [("099000001", "hello", 0), ("099000002", "world", 1)])
+    chat = make_campaign(supervisor, name="chat", did="4000", provider=provider)
+    member(chat, agent)
+    route_message(inbound(provider, "099000003", did="4000").pk)
+    inbound(provider, "099000004", did="9999")  # no campaign takes it: the admins' list
     return {
         "admin": create_api_token(user=admin, name="fuzz")[1],
         "supervisor": create_api_token(user=supervisor, name="fuzz")[1],
+        "agent": create_api_token(user=agent, name="fuzz")[1],
     }
 
 
