@@ -353,14 +353,14 @@ def test_provider_down_while_the_agent_replies(
 def test_retry_through_a_worker_sends_once_more_exactly_once(
     serve, supervisor, private_redis, routing_worker
 ) -> None:
-    server = serve("DinstarWeb")
-    talk = conversation(supervisor, provider_on(server, "DinstarWeb"))
+    server = serve("URLSMS")
+    talk = conversation(supervisor, provider_on(server, "URLSMS"))
     server.reset()
-    server.then(Behaviour(reply=Reply(200, {"error_code": 413, "sn": "fake-sn"})))
+    server.then(Behaviour(reply=Reply(403, "ERR 17 destination barred")))
     routing_worker()
     message = reply(interaction_id=talk.interaction.pk, agent=talk.agent, text=TEXT)
     assert wait_until(lambda: fresh(message).delivery == Delivery.FAILED)
-    assert "413" in fresh(message).error
+    assert "destination barred" in fresh(message).error
     retry_message(message_id=message.pk, user=talk.agent)
     with pytest.raises(Conflict):
         retry_message(message_id=message.pk, user=talk.agent)
