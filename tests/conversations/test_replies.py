@@ -13,12 +13,15 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from campaigns.services import save_schedule
 from contactcenter.publishing import publish
 from contactcenter.service_errors import Conflict
+from contactcenter.sweeper import sweep
 from conversations.inbound import ROUTE_TASK
 from conversations.models import Interaction, Message
 from conversations.outbound import SEND_TASK, send_queued
 from conversations.replies import reply, retry_message, whatsapp_window_closed
+from conversations.routing import route_message
 from conversations.states import Author, BotKind, Delivery, Direction, InteractionState
 from providers.breaker import BREAKER_FAILURES, provider_resting
 from providers.delivery import DeliveryStatus
@@ -32,6 +35,7 @@ from tests.conversations.outbound_setup import (
     handed_over,
     provider_on,
     sends_of,
+    values_of,
 )
 from tests.fakeprovider import Behaviour, Reply
 from tests.providers.adapters.cases import CASES
@@ -124,8 +128,6 @@ def test_a_reply_leaves_through_the_provider_the_customer_wrote_to(
 
 
 def _values(server):
-    from tests.conversations.outbound_setup import values_of
-
     return [v for r in server.requests for v in values_of(r)]
 
 
@@ -152,8 +154,6 @@ def test_whatsapp_free_text_only_within_24_hours_of_the_customers_last_message(
 
     # The customer writes again: the window opens again.
     again = inbound(talk.provider, CUSTOMER, "Still there?", did="1234")
-    from conversations.routing import route_message
-
     route_message(again.pk)
     talk.interaction.refresh_from_db()
     assert not whatsapp_window_closed(talk.interaction)
@@ -325,8 +325,6 @@ def test_provider_down_while_the_agent_replies(
     other_customer_provider = provider_on(healthy, "URLSMS", name="Backup gateway")
     other = make_campaign(supervisor, name="Support", provider=other_customer_provider, did="77")
     member(other, talk.agent)
-    from conversations.routing import route_message
-
     elsewhere = inbound(other_customer_provider, "099555444", "Hi", did="77")
     route_message(elsewhere.pk)
     elsewhere.refresh_from_db()
@@ -371,8 +369,6 @@ def test_retry_through_a_worker_sends_once_more_exactly_once(
 
 
 def test_the_out_of_time_reply_is_sent_once(serve, supervisor, private_redis, routing_worker):
-    from campaigns.services import save_schedule
-
     server = serve("Twilio")
     provider = provider_on(server, "Twilio")
     never = save_schedule(schedule=None, name="Never", time_zone="UTC",
@@ -394,3 +390,28 @@ def test_the_out_of_time_reply_is_sent_once(serve, supervisor, private_redis, ro
     assert sends_of(server, "We open at 9.") == 1 and len(handed_over(server)) == 1
     interaction = Interaction.objects.get()
     assert interaction.state == InteractionState.QUEUED
+
+
+def test_a_reply_whose_task_was_lost_is_sent_once_when_redis_is_back(
+    serve, supervisor, private_redis, settings
+) -> None:
+    """Redis away while the agent replies: the reply is stored and answered as queued; the
+    worker that starts once Redis is back runs the sweeper, which sends it, once."""
+    server = serve("Twilio")
+    talk = conversation(supervisor, provider_on(server, "Twilio"))
+    server.reset()
+    settings.SWEEP_AFTER_SECONDS = 0
+    private_redis.stop()
+    message = reply(interaction_id=talk.interaction.pk, agent=talk.agent, text=TEXT)
+    assert fresh(message).delivery == Delivery.QUEUED
+    private_redis.start()
+    worker = CeleryWorker(private_redis.url, f"after-outage-{private_redis.socket_path.stem}",
+                          env={"SWEEP_AFTER_SECONDS": "0"}).start()  # fmt: skip
+    try:
+        assert wait_until(lambda: fresh(message).delivery == Delivery.SENT, 60)
+        assert sweep(full=True) is not None  # another run: nothing sent twice
+        marker = reply(interaction_id=talk.interaction.pk, agent=talk.agent, text="Later")
+        assert wait_until(lambda: fresh(marker).delivery == Delivery.SENT)
+    finally:
+        worker.stop()
+    assert sends_of(server, TEXT) == 1
