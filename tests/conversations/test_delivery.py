@@ -166,7 +166,7 @@ def test_a_send_whose_worker_died_is_never_sent_again(twilio, supervisor, privat
                           queues=("routing",)).start()  # fmt: skip
     try:
         message = reply(interaction_id=talk.interaction.pk, agent=talk.agent, text="Mid-air")
-        assert wait_until(lambda: len(server.requests) == 1, 60)
+        assert wait_until(lambda: len(server.requests) == 1, 90)
         worker.kill()
     finally:
         worker.stop()

@@ -43,6 +43,9 @@ from tests.providers.adapters.cases import CASES
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TEXT = "Hola Ana, ya lo revisamos"
+# A fresh worker imports every provider SDK on its first send (~7 s on an idle machine, ~20 s
+# at load 10 here), so the first wait on a worker is longer.
+FIRST_SEND = 90
 
 
 @pytest.fixture
@@ -306,7 +309,7 @@ def test_a_reply_is_sent_by_the_routing_worker_and_a_redelivered_task_sends_noth
     server.reset()
     routing_worker()
     message = reply(interaction_id=talk.interaction.pk, agent=talk.agent, text=TEXT)
-    assert wait_until(lambda: fresh(message).delivery == Delivery.SENT)
+    assert wait_until(lambda: fresh(message).delivery == Delivery.SENT, FIRST_SEND)
     publish(SEND_TASK, message.pk)  # a duplicate task (a redelivery, a sweep)
     publish(SEND_TASK, message.pk)
     marker = reply(interaction_id=talk.interaction.pk, agent=talk.agent, text="After them")
@@ -337,10 +340,10 @@ def test_provider_down_while_the_agent_replies(
         for i in range(BREAKER_FAILURES)
     ]
     fine = reply(interaction_id=elsewhere.interaction_id, agent=talk.agent, text="Fine")
-    assert wait_until(lambda: fresh(fine).delivery == Delivery.SENT, 20)
-    assert wait_until(lambda: all(fresh(m).delivery == Delivery.FAILED for m in down), 30), [
-        (fresh(m).delivery, fresh(m).error) for m in down
-    ]
+    assert wait_until(lambda: fresh(fine).delivery == Delivery.SENT, FIRST_SEND)
+    assert wait_until(
+        lambda: all(fresh(m).delivery == Delivery.FAILED for m in down), FIRST_SEND
+    ), [(fresh(m).delivery, fresh(m).error) for m in down]
     for message in down:
         assert "connection failed" in fresh(message).error
     talk.interaction.refresh_from_db()
@@ -357,7 +360,7 @@ def test_retry_through_a_worker_sends_once_more_exactly_once(
     server.then(Behaviour(reply=Reply(403, "ERR 17 destination barred")))
     routing_worker()
     message = reply(interaction_id=talk.interaction.pk, agent=talk.agent, text=TEXT)
-    assert wait_until(lambda: fresh(message).delivery == Delivery.FAILED)
+    assert wait_until(lambda: fresh(message).delivery == Delivery.FAILED, FIRST_SEND)
     assert "destination barred" in fresh(message).error
     retry_message(message_id=message.pk, user=talk.agent)
     with pytest.raises(Conflict):
@@ -382,7 +385,7 @@ def test_the_out_of_time_reply_is_sent_once(serve, supervisor, private_redis, ro
     first = inbound(provider, CUSTOMER, "Anyone?")
     publish(ROUTE_TASK, [first.pk])
     bot = Message.objects.filter(direction=Direction.OUT, bot_kind=BotKind.OUT_OF_TIME)
-    assert wait_until(lambda: bot.filter(delivery=Delivery.SENT).exists())
+    assert wait_until(lambda: bot.filter(delivery=Delivery.SENT).exists(), FIRST_SEND)
     second = inbound(provider, CUSTOMER, "Hello??")
     publish(ROUTE_TASK, [second.pk])
     assert wait_until(lambda: Message.objects.get(pk=second.pk).interaction_id is not None)
@@ -408,7 +411,7 @@ def test_a_reply_whose_task_was_lost_is_sent_once_when_redis_is_back(
     worker = CeleryWorker(private_redis.url, f"after-outage-{private_redis.socket_path.stem}",
                           env={"SWEEP_AFTER_SECONDS": "0"}).start()  # fmt: skip
     try:
-        assert wait_until(lambda: fresh(message).delivery == Delivery.SENT, 60)
+        assert wait_until(lambda: fresh(message).delivery == Delivery.SENT, FIRST_SEND)
         assert sweep(full=True) is not None  # another run: nothing sent twice
         marker = reply(interaction_id=talk.interaction.pk, agent=talk.agent, text="Later")
         assert wait_until(lambda: fresh(marker).delivery == Delivery.SENT)
