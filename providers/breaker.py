@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 
+import redis
+
 from contactcenter.redis_client import redis_client
 from providers.adapters.base import SendError
 
@@ -43,8 +45,13 @@ def provider_resting(provider_id: int) -> bool:
 
 
 def resting_error(provider_id: int) -> str | None:
-    """Why the provider rests (the error that tripped the breaker), None when it does not."""
-    value = redis_client().get(_rest_key(provider_id))
+    """Why the provider rests (the error that tripped the breaker), None when it does not (or
+    Redis cannot say: a send is then tried, as if the breaker were closed)."""
+    try:
+        value = redis_client().get(_rest_key(provider_id))
+    except redis.RedisError:
+        logger.warning("breaker unknown: Redis unreachable", extra={"provider": provider_id})
+        return None
     if value is None:
         return None
     text = value.decode(errors="replace")
@@ -62,24 +69,32 @@ def rest_provider(provider_id: int, error: str = "") -> None:
 def record_failure(provider_id: int, exc: SendError) -> bool:
     """Count one failed send of a path that sends one message at a time (replies); True when
     this failure made the provider rest. Only unreachable failures count, and any answer from
-    the provider (``record_success``) starts the count again."""
+    the provider (``record_success``) starts the count again. Redis away: not counted (the
+    outcome of the send must be recorded whatever happens here)."""
     if not unreachable(exc):
         return False
     client = redis_client()
     key = _failures_key(provider_id)
-    pipe = client.pipeline()
-    pipe.incr(key)
-    pipe.expire(key, BREAKER_REST_SECONDS * 2)
-    failures = pipe.execute()[0]
-    if failures < BREAKER_FAILURES:
+    try:
+        pipe = client.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, BREAKER_REST_SECONDS * 2)
+        failures = pipe.execute()[0]
+        if failures < BREAKER_FAILURES:
+            return False
+        client.delete(key)
+        rest_provider(provider_id, str(exc))
+    except redis.RedisError:  # the send's outcome is recorded all the same
+        logger.warning("failure not counted: Redis unreachable", extra={"provider": provider_id})
         return False
-    client.delete(key)
-    rest_provider(provider_id, str(exc))
     return True
 
 
 def record_success(provider_id: int) -> None:
-    redis_client().delete(_failures_key(provider_id))
+    try:
+        redis_client().delete(_failures_key(provider_id))
+    except redis.RedisError:  # the send's outcome is recorded all the same
+        logger.warning("success not counted: Redis unreachable", extra={"provider": provider_id})
 
 
 def end_rest(provider_id: int) -> None:

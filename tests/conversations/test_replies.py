@@ -418,3 +418,20 @@ def test_a_reply_whose_task_was_lost_is_sent_once_when_redis_is_back(
     finally:
         worker.stop()
     assert sends_of(server, TEXT) == 1
+
+
+def test_a_send_while_redis_is_away_is_recorded_all_the_same(
+    serve, supervisor, private_redis
+) -> None:
+    """The breaker lives in Redis; without it a send is tried and its outcome recorded, never
+    left ``sending`` (which would later read as a send of unknown fate)."""
+    server = serve("Twilio")
+    talk = conversation(supervisor, provider_on(server, "Twilio"))
+    server.reset()
+    message = reply(interaction_id=talk.interaction.pk, agent=talk.agent, text=TEXT)
+    private_redis.stop()
+    try:
+        assert send_queued(message.pk).delivery == Delivery.SENT
+    finally:
+        private_redis.start()
+    assert sends_of(server, TEXT) == 1
