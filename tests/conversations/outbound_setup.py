@@ -51,7 +51,9 @@ class Conversation:
     interaction: Interaction
 
 
-def conversation(supervisor: User, provider: Provider, *, did: str = "1234", **campaign: Any):
+def conversation(
+    supervisor: User, provider: Provider, *, did: str = "1234", **campaign: Any
+) -> Conversation:
     """The customer wrote to ``provider``'s DID; the interaction is assigned to a member."""
     group = supervisor.security_groups.first()
     chosen = make_campaign(supervisor, provider=provider, did=did, **campaign)
