@@ -64,6 +64,13 @@ def is_phone_number(text: str) -> bool:
     return bool(_PHONE_SHAPE.fullmatch(text)) and 3 <= digits <= 15
 
 
+def compact(text: str) -> str:
+    """``text`` without separators: its digits, a leading + kept (as a gateway is sent it)."""
+    text = (text or "").strip()
+    digits = _DIGITS.sub("", text)
+    return ("+" + digits) if text.startswith("+") else digits
+
+
 def phone_number(text: str, region: str | None = None) -> str:
     """``text`` normalised (see ``normalise``); ValueError when it is not a phone number, so
     what is stored is never an empty or made-up number."""

@@ -84,12 +84,22 @@ def resume_inbound(full: bool = False) -> int:
 
 
 def resume_outbound(full: bool = False) -> int:
-    """Replies stored as queued whose send task was lost: send them (their usual task)."""
+    """Replies stored as queued whose send task was lost (also a next try after a temporary
+    error, counted from that try: ``status_at``): send them (their usual task, which sends
+    nothing before its time). Replies left ``sending`` by a worker that died are failed as of
+    unknown fate, never sent again blindly (``conversations.outbound.fail_stuck_sends``)."""
+    from django.db.models import Q
+
     from conversations.models import Message
+    from conversations.outbound import fail_stuck_sends
     from conversations.states import Delivery
     from conversations.tasks import send_message
 
-    queued = Message.objects.filter(delivery=Delivery.QUEUED, created_at__lt=stale_before())
+    fail_stuck_sends()
+    stale = stale_before()
+    queued = Message.objects.filter(delivery=Delivery.QUEUED).filter(
+        Q(status_at__isnull=True, created_at__lt=stale) | Q(status_at__lt=stale)
+    )
     if not full:
         queued = queued.filter(created_at__gte=timezone.now() - RECENT)
     ids = queued.order_by("created_at").values_list("pk", flat=True)[:MOST_PER_RUN]

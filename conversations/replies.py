@@ -24,6 +24,7 @@ from conversations.models import Assignment, Interaction, Message
 from conversations.outbound import SEND_TASK, queue_outbound
 from conversations.states import Author, Delivery, Direction, InteractionState, Origin
 from providers.adapters import adapter_class
+from providers.delivery import DeliveryStatus
 from providers.encoding import EncodingError, segment_info
 from providers.models import Provider
 from providers.text import text_problem
@@ -137,23 +138,45 @@ def start_interaction(*, agent: User, campaign_id: int, number: str, text: str) 
 
 
 def retry_message(*, message_id: int, user: User) -> Message:
-    """Send a failed message again. Only a message the provider refused (or never got) is
-    retried: one whose fate is unknown (handed over, then the worker died) could be a double."""
+    """Send a failed message again, once. Only a message the provider refused or never took
+    (``report_status`` ``rejected``, no provider id) is sent again. Conflict (409) with the
+    reason otherwise: a message the provider accepted (it failed on the network afterwards), a
+    message whose fate is unknown (the worker stopped while the provider had it: it may have
+    been accepted, see ``outbound.fail_stuck_sends``), a message not failed (a second retry
+    finds it queued), a closed interaction. Whether ``user`` may act on the message is the
+    caller's check (selectors)."""
     with transaction.atomic():
         interaction_id = Message.objects.values_list("interaction_id", flat=True).get(pk=message_id)
+        if interaction_id is None:
+            raise Conflict(_("Only a failed message can be sent again."))
         interaction = Interaction.objects.select_for_update().get(pk=interaction_id)
         message = Message.objects.select_for_update().get(pk=message_id)
         if message.direction != Direction.OUT or message.delivery != Delivery.FAILED:
             raise Conflict(_("Only a failed message can be sent again."))
         if message.provider_message_id:
             raise Conflict(
-                _("The provider accepted this message; it failed on the network. Write again.")
+                _(
+                    "The provider accepted this message and reported it failed afterwards; "
+                    "sending it again could deliver it twice. Write a new message instead."
+                )
+            )
+        if message.report_status != DeliveryStatus.REJECTED:
+            raise Conflict(
+                _(
+                    "Nobody knows whether the provider accepted this message (the sending "
+                    "stopped half-way); sending it again could deliver it twice. Write a new "
+                    "message if the customer did not get it."
+                )
             )
         if interaction.state == InteractionState.CLOSED:
             raise Conflict(_("This interaction is closed."))
         message.delivery, message.error = Delivery.QUEUED, ""
+        message.report_status = DeliveryStatus.UNKNOWN
+        message.attempts, message.status_at = 0, None
         message.seq = events.next_seq(interaction)
-        message.save(update_fields=["delivery", "error", "seq"])
+        message.save(
+            update_fields=["delivery", "error", "report_status", "attempts", "status_at", "seq"]
+        )
         events.message_changed(interaction, message, "message.delivery")
         publish_on_commit(SEND_TASK, message.pk)
     return message

@@ -39,17 +39,25 @@ from dialer.send_mode import SendMode
 from dialer.states import SpoolState
 from providers.adapters import adapter_class
 from providers.adapters.base import OutgoingSMS, SendError
+from providers.breaker import (
+    BREAKER_FAILURES,
+    provider_resting,
+    rest_provider,
+    unreachable_error,
+)
 from providers.encoding import EncodingError, SegmentInfo, segment_info
 from providers.ports import parse_ports
 from providers.reports import SPOOL, message_number
+
+# The retry policy is providers' (one for every sending path); its names are read here too.
+from providers.retries import BACKOFF_SECONDS as BACKOFF_SECONDS
+from providers.retries import MAX_ATTEMPTS, retry_in
 from providers.services import adapter_for
 
 logger = logging.getLogger("contactcenter.dialer")
 
 BATCH_SIZE = 50
 WINDOWS_PER_BATCH = 4
-MAX_ATTEMPTS = 5
-BACKOFF_SECONDS = (10, 30, 120, 600)
 
 S = SpoolState
 
@@ -66,32 +74,13 @@ def may_send(dialer: Dialer) -> bool:
 
 # ----------------------------------------------------------------------------------- breaker
 # A provider that times out or refuses connections again and again is left alone for a while,
-# so its dialers stop taking workers that other dialers need.
-BREAKER_FAILURES = 3
-BREAKER_REST_SECONDS = 30
-
-
-def _rest_key(provider_id: int) -> str:
-    return f"cc:provider:resting:{provider_id}"
-
-
-def provider_resting(provider_id: int) -> bool:
-    return bool(redis_client().exists(_rest_key(provider_id)))
-
-
-def rest_provider(provider_id: int) -> None:
-    redis_client().set(_rest_key(provider_id), 1, ex=BREAKER_REST_SECONDS)
-    logger.warning(
-        "provider failing: resting it",
-        extra={"provider": provider_id, "seconds": BREAKER_REST_SECONDS},
-    )
+# so its dialers stop taking workers that other dialers need (``providers.breaker``: the same
+# rest stops conversations' replies).
 
 
 def unreachable(outcome: Outcome) -> bool:
     """A temporary failure that says the provider itself is down or too slow."""
-    return outcome.state == S.TO_PROCESS and outcome.error.startswith(
-        ("timed out", "connection failed", "HTTP 5")
-    )
+    return outcome.state == S.TO_PROCESS and unreachable_error(outcome.error)
 
 
 # ----------------------------------------------------------------------------------- pacing
@@ -164,7 +153,7 @@ def send_row(
         if exc.permanent or attempts >= MAX_ATTEMPTS:
             reason = str(exc) if exc.permanent else f"retries exhausted ({attempts}): {exc}"
             return Outcome(S.FAILED, error=reason, attempts=attempts, port=port, code=exc.code)
-        delay = BACKOFF_SECONDS[min(attempts - 1, len(BACKOFF_SECONDS) - 1)]
+        delay = retry_in(attempts)
         return Outcome(
             S.TO_PROCESS,
             error=str(exc),
@@ -289,7 +278,8 @@ class _Progress:
         batch (its rows not handed over go back to the queue)."""
         if self.failures < BREAKER_FAILURES:
             return False
-        rest_provider(batch.dialer.provider_id)
+        last = next((o.error for _, o in reversed(self.done) if unreachable(o)), "")
+        rest_provider(batch.dialer.provider_id, last)
         batch.halted = True
         return True
 

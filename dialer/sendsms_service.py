@@ -4,7 +4,6 @@ view (``dialer.sendsms``) parses the request and calls ``queue_sendsms``."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -14,11 +13,10 @@ from accounts.models import User
 from accounts.roles import Role
 from campaigns.models import Campaign, CampaignMember
 from campaigns.selectors import campaigns_for, providers_for
+from contactcenter.phones import compact, is_phone_number
 from dialer.models import Dialer, SpoolRow
 from dialer.services import queue_message
 from providers.services import number_matches
-
-PHONE = re.compile(r"^\+?\d{6,15}$")
 
 
 def is_member(campaign: Campaign | None, username: str) -> bool:
@@ -81,14 +79,14 @@ def queue_sendsms(
     *, user: User, destination: str, message: str, campaign: str, agent: str, api: str
 ) -> SpoolRow:
     """Queue one SendSMS message for ``user``; ValidationError naming every field at fault."""
-    number = re.sub(r"[\s().-]", "", destination)
+    number = compact(destination) if is_phone_number(destination) else ""
     agent = agent.strip()
     route = resolve_route(user, campaign.strip(), api.strip())
     chosen = route.campaign
     errors = dict(route.errors)
-    if not number:
+    if not destination.strip():
         errors["destination"] = _("Give a destination number.")
-    elif not PHONE.match(number):
+    elif not number:
         errors["destination"] = _("“%(value)s” is not a phone number.") % {
             "value": destination[:40]
         }

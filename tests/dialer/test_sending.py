@@ -18,13 +18,13 @@ from dialer.sending import (
     BACKOFF_SECONDS,
     BREAKER_FAILURES,
     MAX_ATTEMPTS,
-    _rest_key,
     finish_batch,
     prepare_batch,
     provider_resting,
     send_for,
 )
 from dialer.states import SpoolState as S
+from providers.breaker import end_rest
 from tests.dialer.factories import dialer_for, gateway, send_due, spool
 from tests.fakeprovider import Behaviour, FakeProviderServer, Reply
 
@@ -169,7 +169,7 @@ def test_a_failing_provider_is_rested_and_the_rest_of_the_batch_waits(server, di
         send_due(dialer)
         assert provider_resting(dialer.provider_id)
     finally:
-        redis_client().delete(_rest_key(dialer.provider_id))
+        end_rest(dialer.provider_id)
     assert len(server.requests) == BREAKER_FAILURES
     rows = list(SpoolRow.objects.all())
     assert all(r.state == S.TO_PROCESS for r in rows)  # nothing lost, nothing failed
