@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
 
@@ -30,3 +30,13 @@ def sweep_at_worker_start(**kwargs: Any) -> None:
     from contactcenter.publishing import publish
 
     publish(sweep, True)
+
+
+@worker_init.connect
+def load_provider_adapters(**kwargs: Any) -> None:
+    """Import every provider SDK before the first task: importing them takes seconds (Infobip's
+    client alone about 6 s), which the first reply after a deploy would otherwise wait for.
+    Prefork children inherit the loaded modules."""
+    from providers.adapters import registry
+
+    registry()
