@@ -66,9 +66,10 @@ def assign_waiting(campaign_id: int, *, now: dt.datetime | None = None) -> list[
         if campaign is None or not campaign.enabled or not campaign_is_open(campaign, now):
             return []
         members = member_order(campaign_id)
+        statuses = lock_statuses(members)
+        _end_closed_period(campaign_id, now)
         if not members:
             return []
-        statuses = lock_statuses(members)
         ready = [a for a in members if can_take(statuses[a])]
         load = loads(ready)
         most = campaign.max_interactions_per_agent
@@ -136,12 +137,26 @@ def assign_waiting(campaign_id: int, *, now: dt.datetime | None = None) -> list[
     return assigned
 
 
+def _end_closed_period(campaign_id: int, now: dt.datetime) -> None:
+    """The campaign is open: the closed period of every out-of-time reply sent to its waiting
+    customers is over, even when the reply's ``out_of_time_until`` (the opening foreseen then)
+    lies ahead: the schedule changed since, or had no opening in sight (``FAR_FUTURE``). A
+    customer who writes in the next closed period is answered again (routing, once per period).
+    Row locks: after the campaign and the agents, as every assigner takes them."""
+    Interaction.objects.filter(
+        campaign_id=campaign_id, state=InteractionState.QUEUED, out_of_time_until__gt=now
+    ).update(out_of_time_until=None)
+
+
 def _assign(interaction: Interaction, agent_id: int, now: dt.datetime) -> None:
     interaction.state = InteractionState.ASSIGNED
     interaction.agent_id = agent_id
     interaction.assigned_at = now
     interaction.last_activity_at = max(interaction.last_activity_at, now)
-    interaction.save(update_fields=["state", "agent", "assigned_at", "last_activity_at"])
+    interaction.out_of_time_until = None  # assigned while open: its closed period is over
+    interaction.save(
+        update_fields=["state", "agent", "assigned_at", "last_activity_at", "out_of_time_until"]
+    )
     Assignment.objects.create(
         interaction=interaction, campaign_id=interaction.campaign_id, agent_id=agent_id,
         assigned_at=now,
