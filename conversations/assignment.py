@@ -63,12 +63,12 @@ def assign_waiting(campaign_id: int, *, now: dt.datetime | None = None) -> list[
     now = now or timezone.now()
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
-        if campaign is None or not campaign.enabled or not campaign_is_open(campaign, now):
+        if campaign is None or not campaign_is_open(campaign, now):
             return []
         members = member_order(campaign_id)
         statuses = lock_statuses(members)
-        _end_closed_period(campaign_id, now)
-        if not members:
+        _end_closed_period(campaign_id, now)  # open, even while disabled
+        if not campaign.enabled or not members:
             return []
         ready = [a for a in members if can_take(statuses[a])]
         load = loads(ready)
