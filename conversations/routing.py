@@ -69,9 +69,11 @@ def route_message(message_id: int, *, now: dt.datetime | None = None) -> str:
 
 def _join(campaign: Campaign, message: Message, now: dt.datetime) -> Interaction:
     """Put ``message`` in the customer's open interaction (opened when there is none)."""
-    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()  # one router at a time
+    Campaign.objects.select_for_update(no_key=True).filter(
+        pk=campaign.pk
+    ).first()  # one router at a time
     interaction = (
-        Interaction.objects.select_for_update()
+        Interaction.objects.select_for_update(no_key=True)
         .filter(
             campaign=campaign,
             provider_id=message.provider_id,

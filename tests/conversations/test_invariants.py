@@ -299,8 +299,8 @@ def test_routing_invariants_hold_under_random_sequences(supervisor, group) -> No
     run_state_machine_as_test(
         Routing,
         settings=settings(
-            max_examples=12,
-            stateful_step_count=25,
+            max_examples=10,
+            stateful_step_count=20,
             deadline=None,
             # No shrinking: it takes minutes with a database; a failure prints its (≤ 30) steps.
             phases=[Phase.explicit, Phase.reuse, Phase.generate],
@@ -308,4 +308,3 @@ def test_routing_invariants_hold_under_random_sequences(supervisor, group) -> No
             database=None,
         ),
     )
-

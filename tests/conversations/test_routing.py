@@ -52,6 +52,7 @@ def routing_worker(broker) -> Iterator[CeleryWorker]:
     yield worker
     worker.stop()
 
+
 MONTEVIDEO = ZoneInfo("America/Montevideo")
 # A Monday: office_hours() is open Monday to Friday, 09:00–18:00 in Montevideo.
 MONDAY = dt.date(2030, 1, 7)
@@ -177,7 +178,9 @@ def test_out_of_time_reply_once_per_closed_period_then_assigned_at_opening(
     supervisor, group
 ) -> None:
     campaign = make_campaign(supervisor, max_interactions_per_agent=1)
-    campaign = save_campaign(user=supervisor, campaign=campaign, values={}, schedules=[office_hours()])
+    campaign = save_campaign(
+        user=supervisor, campaign=campaign, values={}, schedules=[office_hours()]
+    )
     (ana,) = (member(campaign, a) for a in agents(group, "ana"))
 
     # Monday 20:00 and 23:00: closed, one period → one reply; the interaction waits.
@@ -200,7 +203,9 @@ def test_out_of_time_reply_once_per_closed_period_then_assigned_at_opening(
 
 def test_a_new_closed_period_after_an_opening_gets_another_reply(supervisor, group) -> None:
     campaign = make_campaign(supervisor, max_interactions_per_agent=1)
-    campaign = save_campaign(user=supervisor, campaign=campaign, values={}, schedules=[office_hours()])
+    campaign = save_campaign(
+        user=supervisor, campaign=campaign, values={}, schedules=[office_hours()]
+    )
     waiting = write("099123456", now=at(0, 20))  # nobody in the campaign: it keeps waiting
     assert write("099123456", now=at(1, 10)).pk == waiting.pk  # open: no reply
     assert out_of_time_replies(waiting) == 1
