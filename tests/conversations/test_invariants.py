@@ -44,7 +44,7 @@ from tests.conversations.factories import inbound
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CUSTOMERS = ("099000001", "099000002", "099000003", "099000004", "099000005")
+CUSTOMERS = tuple(f"09900000{i}" for i in range(1, 9))
 # Who is a member of which campaign (shared agents: one agent's load counts in both).
 MEMBERS = {"A": ("ana", "ben", "dan"), "B": ("ben", "cid", "dan")}
 DIDS = {"A": "1001", "B": "1002"}
@@ -299,8 +299,8 @@ def test_routing_invariants_hold_under_random_sequences(supervisor, group) -> No
     run_state_machine_as_test(
         Routing,
         settings=settings(
-            max_examples=10,
-            stateful_step_count=20,
+            max_examples=20,
+            stateful_step_count=30,
             deadline=None,
             # No shrinking: it takes minutes with a database; a failure prints its (≤ 30) steps.
             phases=[Phase.explicit, Phase.reuse, Phase.generate],
