@@ -114,7 +114,7 @@ def post_inbound(url: str, i: int) -> int:
 
 
 def test_500_customers_20_agents_3_workers_nobody_above_the_maximum(
-    live_url, routing_workers, supervisor, group
+    postgresql, live_url, routing_workers, supervisor, group
 ) -> None:
     started = time.monotonic()
     gateway = url_provider("Gateway", "http://127.0.0.1:9/send?to={destination}&m={message}")
