@@ -46,7 +46,7 @@ NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 @pytest.fixture
 def postgresql() -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("row locks (SELECT ... FOR UPDATE) are what is tested: PostgreSQL only")
+        pytest.skip("PostgreSQL row locks are what is tested (SQLite has none): PostgreSQL only")
 
 
 @pytest.fixture
