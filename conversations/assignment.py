@@ -9,6 +9,13 @@ workers never wait on each other in a circle:
    last slot;
 3. the interaction rows.
 
+Campaign and interaction rows are locked ``FOR NO KEY UPDATE`` (``no_key=True``): exclusive
+among lockers, but not against the ``FOR KEY SHARE`` of foreign-key checks. Django's foreign
+keys are checked at COMMIT (deferred), so with ``FOR UPDATE`` a transaction holding an agent
+that had inserted a row naming the campaign (an Assignment) waited at COMMIT for the campaign
+row behind an assigner waiting for that agent: a deadlock (found by
+tests/conversations/test_concurrency.py).
+
 Closing and requeueing start at step 2 (the agent), then the interaction; nothing that holds
 an agent or an interaction asks for a campaign. Work that follows a change (a freed slot, an
 agent back from a break) runs after commit, in a transaction of its own.
@@ -62,13 +69,17 @@ def assign_waiting(campaign_id: int, *, now: dt.datetime | None = None) -> list[
     the campaign is disabled or closed."""
     now = now or timezone.now()
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
-        if campaign is None or not campaign.enabled or not campaign_is_open(campaign, now):
+        campaign = Campaign.objects.select_for_update(no_key=True).filter(pk=campaign_id).first()
+        if campaign is None or not campaign_is_open(campaign, now):
             return []
         members = member_order(campaign_id)
-        if not members:
-            return []
         statuses = lock_statuses(members)
+        # Stamped after the agents' locks (not before waiting for them): the Assignment history
+        # then orders as the locks did, after the release that freed a slot.
+        now = max(now, timezone.now())
+        _end_closed_period(campaign_id, now)  # open, even while disabled
+        if not campaign.enabled or not members:
+            return []
         ready = [a for a in members if can_take(statuses[a])]
         load = loads(ready)
         most = campaign.max_interactions_per_agent
@@ -76,7 +87,7 @@ def assign_waiting(campaign_id: int, *, now: dt.datetime | None = None) -> list[
         if not free_slots:
             return []
         queue = list(
-            Interaction.objects.select_for_update()
+            Interaction.objects.select_for_update(no_key=True)
             .filter(campaign_id=campaign_id, state=InteractionState.QUEUED)
             .order_by("queued_at", "pk")[:free_slots]
         )
@@ -136,12 +147,26 @@ def assign_waiting(campaign_id: int, *, now: dt.datetime | None = None) -> list[
     return assigned
 
 
+def _end_closed_period(campaign_id: int, now: dt.datetime) -> None:
+    """The campaign is open: the closed period of every out-of-time reply sent to its waiting
+    customers is over, even when the reply's ``out_of_time_until`` (the opening foreseen then)
+    lies ahead: the schedule changed since, or had no opening in sight (``FAR_FUTURE``). A
+    customer who writes in the next closed period is answered again (routing, once per period).
+    Row locks: after the campaign and the agents, as every assigner takes them."""
+    Interaction.objects.filter(
+        campaign_id=campaign_id, state=InteractionState.QUEUED, out_of_time_until__gt=now
+    ).update(out_of_time_until=None)
+
+
 def _assign(interaction: Interaction, agent_id: int, now: dt.datetime) -> None:
     interaction.state = InteractionState.ASSIGNED
     interaction.agent_id = agent_id
     interaction.assigned_at = now
     interaction.last_activity_at = max(interaction.last_activity_at, now)
-    interaction.save(update_fields=["state", "agent", "assigned_at", "last_activity_at"])
+    interaction.out_of_time_until = None  # assigned while open: its closed period is over
+    interaction.save(
+        update_fields=["state", "agent", "assigned_at", "last_activity_at", "out_of_time_until"]
+    )
     Assignment.objects.create(
         interaction=interaction, campaign_id=interaction.campaign_id, agent_id=agent_id,
         assigned_at=now,

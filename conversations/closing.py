@@ -22,10 +22,10 @@ def close_interaction(
     """Close the interaction. Conflict (409) when it is already closed, or when an agent closes
     one that is no longer theirs."""
     holder = Interaction.objects.values_list("agent_id", flat=True).get(pk=interaction_id)
-    now = timezone.now()
     with transaction.atomic():
         status = lock_status(holder) if holder else None  # the agent first, then the row
-        interaction = Interaction.objects.select_for_update().get(pk=interaction_id)
+        interaction = Interaction.objects.select_for_update(no_key=True).get(pk=interaction_id)
+        now = timezone.now()  # after the locks: the release orders as they did
         if interaction.state == InteractionState.CLOSED:
             raise Conflict(_("This interaction is already closed."))
         if interaction.agent_id != holder:

@@ -71,10 +71,11 @@ def sign_out(
             or (status.last_seen_at is not None and status.last_seen_at >= unless_seen_since)
         ):
             return -1
+        now = max(now, timezone.now())  # releases stamped after the agent's lock
         status.signed_in, status.break_type = False, ""
         status.save(update_fields=["signed_in", "break_type"])
         held = list(
-            Interaction.objects.select_for_update().filter(
+            Interaction.objects.select_for_update(no_key=True).filter(
                 agent_id=agent_id, state=InteractionState.ASSIGNED
             )
         )

@@ -37,8 +37,10 @@ logger = logging.getLogger("contactcenter.routing")
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 
 
-def route_message(message_id: int) -> str:
-    """Route one stored inbound message; returns its routing state afterwards."""
+def route_message(message_id: int, *, now: dt.datetime | None = None) -> str:
+    """Route one stored inbound message; returns its routing state afterwards. ``now`` (the
+    instant the schedule is read at) defaults to the current time."""
+    now = now or timezone.now()
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.routing not in (Routing.PENDING, Routing.UNROUTED):
@@ -58,19 +60,20 @@ def route_message(message_id: int) -> str:
                     extra={"message_id": message.pk, "provider": message.provider_id},
                 )
             return Routing.UNROUTED
-        interaction = _join(campaign, message)
+        interaction = _join(campaign, message, now)
         waiting = interaction.state == InteractionState.QUEUED
     if waiting:
-        assign_waiting(campaign.pk)
+        assign_waiting(campaign.pk, now=now)
     return Routing.ROUTED
 
 
-def _join(campaign: Campaign, message: Message) -> Interaction:
+def _join(campaign: Campaign, message: Message, now: dt.datetime) -> Interaction:
     """Put ``message`` in the customer's open interaction (opened when there is none)."""
-    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()  # one router at a time
-    now = timezone.now()
+    Campaign.objects.select_for_update(no_key=True).filter(
+        pk=campaign.pk
+    ).first()  # one router at a time
     interaction = (
-        Interaction.objects.select_for_update()
+        Interaction.objects.select_for_update(no_key=True)
         .filter(
             campaign=campaign,
             provider_id=message.provider_id,
