@@ -167,7 +167,9 @@ def _finish(
 ) -> Message:
     """Record the outcome of a claimed message (one the caller moved to ``sending``)."""
     with transaction.atomic():
-        interaction = Interaction.objects.select_for_update().get(pk=message.interaction_id)
+        interaction = Interaction.objects.select_for_update(no_key=True).get(
+            pk=message.interaction_id
+        )
         message.delivery, message.error = delivery, error
         message.status_at = timezone.now()
         if tried:
@@ -231,7 +233,9 @@ def fail_stuck_sends() -> int:
         if now - message.status_at < dt.timedelta(seconds=limit):
             continue
         with transaction.atomic():
-            interaction = Interaction.objects.select_for_update().get(pk=message.interaction_id)
+            interaction = Interaction.objects.select_for_update(no_key=True).get(
+                pk=message.interaction_id
+            )
             changed = Message.objects.filter(
                 pk=message.pk, delivery=Delivery.SENDING, status_at=message.status_at
             ).update(
@@ -263,11 +267,11 @@ def apply_reports(provider_id: int, provider_message_ids: list[str]) -> int:
         with transaction.atomic():
             # The interaction's row first, then the message's: the order every writer uses.
             interaction = (
-                Interaction.objects.select_for_update().get(pk=interaction_id)
+                Interaction.objects.select_for_update(no_key=True).get(pk=interaction_id)
                 if interaction_id
                 else None
             )
-            message = Message.objects.select_for_update().get(pk=message_id)
+            message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
             report = best[message.provider_message_id]
             if message.report_status == report.status or not should_replace(
                 message.report_status, report.status

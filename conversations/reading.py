@@ -15,7 +15,7 @@ def mark_read(*, interaction_id: int, agent: User) -> Interaction:
     """Reset the unread count of an interaction ``agent`` holds (or held last, once closed) and
     tell their screens (``interaction.updated``). Conflict (409) when it is not theirs."""
     with transaction.atomic():
-        interaction = Interaction.objects.select_for_update().get(pk=interaction_id)
+        interaction = Interaction.objects.select_for_update(no_key=True).get(pk=interaction_id)
         if interaction.agent_id != agent.pk:
             raise Conflict(_("This interaction is not assigned to you."))
         if interaction.unread:

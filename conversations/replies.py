@@ -59,7 +59,7 @@ def reply(*, interaction_id: int, agent: User, text: str) -> Message:
     closed or not theirs, or the WhatsApp window is closed; ValidationError for the text."""
     with transaction.atomic():
         interaction = (
-            Interaction.objects.select_for_update()
+            Interaction.objects.select_for_update(no_key=True)
             .select_related("provider")
             .get(pk=interaction_id)
         )
@@ -149,8 +149,8 @@ def retry_message(*, message_id: int, user: User) -> Message:
         interaction_id = Message.objects.values_list("interaction_id", flat=True).get(pk=message_id)
         if interaction_id is None:
             raise Conflict(_("Only a failed message can be sent again."))
-        interaction = Interaction.objects.select_for_update().get(pk=interaction_id)
-        message = Message.objects.select_for_update().get(pk=message_id)
+        interaction = Interaction.objects.select_for_update(no_key=True).get(pk=interaction_id)
+        message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
         if message.direction != Direction.OUT or message.delivery != Delivery.FAILED:
             raise Conflict(_("Only a failed message can be sent again."))
         if message.provider_message_id:

@@ -42,7 +42,7 @@ def route_message(message_id: int, *, now: dt.datetime | None = None) -> str:
     instant the schedule is read at) defaults to the current time."""
     now = now or timezone.now()
     with transaction.atomic():
-        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        message = Message.objects.select_for_update(no_key=True).filter(pk=message_id).first()
         if message is None or message.routing not in (Routing.PENDING, Routing.UNROUTED):
             return message.routing if message else ""
         campaign = campaign_for_inbound(
