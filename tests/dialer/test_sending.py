@@ -18,6 +18,7 @@ from dialer.sending import (
     BACKOFF_SECONDS,
     BREAKER_FAILURES,
     MAX_ATTEMPTS,
+    SEQUENTIAL_MARKS,
     _rest_key,
     finish_batch,
     prepare_batch,
@@ -299,3 +300,27 @@ def test_one_slow_send_does_not_hold_the_others_back(server, dialer, settings):
     slow_started = times[4]
     assert times[-1] - slow_started < 0.8  # every other row went out while the slow one waited
     assert len(set(sent_to(server))) == 20
+
+
+def journal_round_trips() -> int:
+    """EVALSHA calls the Redis server ran (not those refused because it had not loaded the
+    script yet): the journal's steps (unpaced dialers run no other script)."""
+    stats = redis_client().info("commandstats").get("cmdstat_evalsha", {})
+    return stats.get("calls", 0) - stats.get("failed_calls", 0)
+
+
+def test_a_fast_provider_takes_a_journal_round_trip_per_sequential_marks_rows(
+    server, dialer, settings
+):
+    """Measured fast (its first window), the provider gets rows one after another, up to
+    SEQUENTIAL_MARKS of them marked in flight by one journal round trip, not one per window."""
+    settings.DIALER_SEND_CONCURRENCY = 8  # batches of 56, windows of 8
+    spool(dialer.campaign, [(f"+5989906{i:04d}", "hi", 0) for i in range(3 * 56)])
+    before = journal_round_trips()
+    assert send_due(dialer) == 3 * 56
+    steps = journal_round_trips() - before
+    assert sent_to(server) == [f"+5989906{i:04d}" for i in range(3 * 56)]
+    assert table_counts(dialer.campaign)[S.SENT] == 3 * 56
+    # First batch: its first window (measured), its other 48 rows at once, the last outcomes;
+    # the next two: their 56 rows, their outcomes. One step a window would take 3 x (7 + 1).
+    assert SEQUENTIAL_MARKS >= 56 and steps == 3 + 2 + 2
