@@ -10,7 +10,13 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
-from dialer.counters import IDLE_SECONDS, adjust, campaign_group, counts
+from dialer.counters import (
+    IDLE_SECONDS,
+    adjust,
+    campaign_group,
+    counts,
+    stop_trailing_publisher,
+)
 from dialer.selectors import monitor_counters
 from dialer.states import SpoolState as S
 from tests.campaigns.factories import make_campaign
@@ -54,6 +60,7 @@ def test_trailing_publishes_share_one_connection_closed_when_idle(supervisor):
     """Changes faster than PUBLISH_EVERY: the last one is still published (a trailing publish),
     every trailing publish is made on the one connection of the process's publisher thread,
     and that connection is closed once no publish is due for IDLE_SECONDS."""
+    stop_trailing_publisher()  # an earlier test's publisher may still hold its connection
     campaign = make_campaign(supervisor, did="")
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
