@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -43,8 +44,6 @@ def adjust(deltas: Iterable[tuple[tuple[int, int], int]] | Counter) -> None:
 
 PUBLISH_EVERY = 0.2  # seconds
 _published_at: dict[int, float] = {}
-_trailing: set[int] = set()
-_trailing_lock = threading.Lock()
 
 
 def publish_counts(campaign_id: int) -> None:
@@ -81,25 +80,103 @@ def _publish(campaign_id: int) -> None:
 
 
 def _publish_later(campaign_id: int, wait: float) -> None:
-    with _trailing_lock:
-        if campaign_id in _trailing:
-            return  # one trailing publish is already due: it will read the newest counts
-        _trailing.add(campaign_id)
-    timer = threading.Timer(wait, _publish_trailing, args=(campaign_id,))
-    timer.daemon = True
-    timer.start()
+    _publisher().later(campaign_id, wait)
 
 
 def _publish_trailing(campaign_id: int) -> None:
-    with _trailing_lock:
-        _trailing.discard(campaign_id)
     _published_at[campaign_id] = time.monotonic()
     try:
         _publish(campaign_id)
     except Exception:  # a screen hint must not break anything; the poll catches up
         logger.exception("counters not published", extra={"campaign": campaign_id})
-    finally:
-        connection.close()  # this timer thread's own database connection
+
+
+IDLE_SECONDS = 1.0
+
+
+class TrailingPublisher:
+    """The process's trailing publishes, made by one thread on its own database connection: kept
+    while publishes keep coming, closed once IDLE_SECONDS pass without one and when the thread
+    stops. (A thread and a new connection for every trailing publish, five a second while a
+    dialer sends, took CPU from the sending loop.)"""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.wake = threading.Condition()
+        self.due: dict[int, float] = {}  # campaign: when its trailing publish is due
+        self.thread: threading.Thread | None = None
+        self.stopping = False
+
+    def later(self, campaign_id: int, wait: float) -> None:
+        """Publish the campaign's counters in ``wait`` seconds, unless a publish is already due
+        (it will read the newest counts)."""
+        with self.wake:
+            if campaign_id in self.due:
+                return
+            self.due[campaign_id] = time.monotonic() + wait
+            if self.thread is None:
+                self.stopping = False
+                self.thread = threading.Thread(
+                    target=self._run, name="counters-publisher", daemon=True
+                )
+                self.thread.start()
+            self.wake.notify()
+
+    def stop(self) -> None:
+        """End the thread (publishes still due are dropped: the monitors' poll catches up) and
+        so close its connection."""
+        with self.wake:
+            thread, self.stopping = self.thread, True
+            self.wake.notify()
+        if thread is not None:
+            thread.join(timeout=10)
+
+    def _run(self) -> None:
+        try:
+            while (ready := self._next()) is not None:
+                for campaign_id in ready:
+                    _publish_trailing(campaign_id)
+        finally:
+            connection.close()  # this thread's own database connection
+
+    def _next(self) -> list[int] | None:
+        """The campaigns whose publish is due, once there are some; None when stopping."""
+        with self.wake:
+            while not self.stopping:
+                now = time.monotonic()
+                ready = [c for c, at in self.due.items() if at <= now]
+                if ready:
+                    for campaign_id in ready:
+                        del self.due[campaign_id]
+                    return ready
+                if self.due:
+                    self.wake.wait(min(self.due.values()) - now)
+                elif not self.wake.wait(IDLE_SECONDS):
+                    connection.close()  # idle: hold no connection until the next publish
+                    self.wake.wait()
+            self.thread = None
+            return None
+
+
+_publishers: list[TrailingPublisher] = []
+_publishers_lock = threading.Lock()
+
+
+def _publisher() -> TrailingPublisher:
+    """This process's publisher (made again in a forked child, whose copy has no thread)."""
+    with _publishers_lock:
+        if not _publishers or _publishers[0].pid != os.getpid():
+            _publishers[:] = [TrailingPublisher()]
+        return _publishers[0]
+
+
+def stop_trailing_publisher() -> None:
+    """Stop this process's trailing publisher, if it runs (its connection closed): before its
+    database goes away."""
+    with _publishers_lock:
+        publisher = _publishers[0] if _publishers and _publishers[0].pid == os.getpid() else None
+    if publisher is not None:
+        publisher.stop()
 
 
 def counters_from(c: dict[int, int]) -> dict[str, int]:

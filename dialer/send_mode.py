@@ -36,6 +36,8 @@ CLEARLY_SLOW = 30
 # thread of this process was busy) does not flip the mode.
 WAITING_FACTOR = 3
 SAMPLES = 9
+# Sends measured before WAITING_FACTOR decides (until then only CLEARLY_SLOW flips the mode).
+SETTLED_SAMPLES = 3
 
 
 @dataclass
@@ -46,6 +48,11 @@ class SendMode:
     probe_every: int = PROBE_EVERY
     next_probe: int = PROBE_EVERY
 
+    def settled_sequential(self) -> bool:
+        """Whether enough sends were measured to say the provider is fast (sequential sends):
+        not a guess from the first one."""
+        return not self.concurrent and len(self.waits) >= SETTLED_SAMPLES
+
     def measuring_next(self) -> bool:
         """Whether the next window is sent (at least partly) one at a time and measured."""
         return not self.concurrent or self.windows + 1 >= self.next_probe
@@ -55,7 +62,7 @@ class SendMode:
         self.waits.append((wall - cpu) / max(cpu, 1e-6))
         # Until a few sends were measured, only a clearly slow provider flips the mode: one
         # send that waited for a busy machine must not.
-        factor = WAITING_FACTOR if len(self.waits) >= 3 else CLEARLY_SLOW
+        factor = WAITING_FACTOR if len(self.waits) >= SETTLED_SAMPLES else CLEARLY_SLOW
         self.concurrent = median(self.waits) > factor
 
     def timed(self, send: Callable[[Job], Result], job: Job) -> Result:

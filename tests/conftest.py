@@ -62,6 +62,16 @@ def _empty_tables(self: TransactionTestCase) -> None:
         emit_post_migrate_signal(verbosity=0, interactive=False, db=alias)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup) -> Iterator[None]:  # noqa: ANN001 (pytest-django's own)
+    """The test database, and before it is dropped, the counters' trailing publisher stopped:
+    its thread keeps a connection while publishes keep coming."""
+    from dialer.counters import stop_trailing_publisher
+
+    yield
+    stop_trailing_publisher()
+
+
 # ---------------------------------------------------------------- services the suite needs
 @pytest.fixture(scope="session", autouse=True)
 def redis_is_reachable() -> None:

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from dialer.counters import adjust
+import asyncio
+import time
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+
+from dialer.counters import (
+    IDLE_SECONDS,
+    adjust,
+    campaign_group,
+    counts,
+    stop_trailing_publisher,
+)
 from dialer.selectors import monitor_counters
 from dialer.states import SpoolState as S
 from tests.campaigns.factories import make_campaign
+from tests.conftest import wait_until
 
 
 def test_sent_counts_only_rows_the_provider_accepted(supervisor):
@@ -19,3 +34,55 @@ def test_sent_counts_only_rows_the_provider_accepted(supervisor):
     assert counters["not_processed"] == 8
     assert (counters["blocked"], counters["other"], counters["failed"]) == (2, 1, 3)
     assert counters["sending"] == 4
+
+
+def other_connections() -> set[int]:
+    """Backends connected to the test database besides this thread's own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def sessions_opened() -> int:
+    """Connections ever made to the test database (PostgreSQL's statistics)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="counts PostgreSQL backends")
+@pytest.mark.django_db(transaction=True)
+def test_trailing_publishes_share_one_connection_closed_when_idle(supervisor):
+    """Changes faster than PUBLISH_EVERY: the last one is still published (a trailing publish),
+    every trailing publish is made on the one connection of the process's publisher thread,
+    and that connection is closed once no publish is due for IDLE_SECONDS."""
+    stop_trailing_publisher()  # an earlier test's publisher may still hold its connection
+    campaign = make_campaign(supervisor, did="")
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(campaign_group(campaign.pk), channel)
+    before, opened = other_connections(), sessions_opened()
+    deadline = time.monotonic() + 1.2  # about six trailing publishes
+    while time.monotonic() < deadline:
+        with transaction.atomic():
+            adjust({(campaign.pk, S.SENT): 1})  # publishes on commit
+        time.sleep(0.01)
+    sent = counts(campaign.pk)[S.SENT]
+    last = None
+    while (message := async_to_sync(receive_within)(layer, channel, 1.0)) is not None:
+        last = message
+    assert last is not None and last["payload"]["counters"]["sent"] == sent
+    assert wait_until(lambda: not other_connections() - before, IDLE_SECONDS + 3)
+    # One kept connection, not one per trailing publish (its session is counted by now: closed).
+    assert wait_until(lambda: sessions_opened() - opened == 1, 3), sessions_opened() - opened
+
+
+async def receive_within(layer, channel: str, seconds: float):  # noqa: ANN001, ANN201
+    try:
+        return await asyncio.wait_for(layer.receive(channel), seconds)
+    except TimeoutError:
+        return None

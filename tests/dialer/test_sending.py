@@ -14,13 +14,16 @@ from dialer.claims import claim_batch
 from dialer.counters import counts
 from dialer.dncr import add_dncr
 from dialer.models import Dialer, SpoolRow
+from dialer.send_mode import SAMPLES, SendMode
 from dialer.sending import (
     BACKOFF_SECONDS,
     BREAKER_FAILURES,
     MAX_ATTEMPTS,
+    SEQUENTIAL_MARKS,
     finish_batch,
     prepare_batch,
     provider_resting,
+    send_batch,
     send_for,
 )
 from dialer.states import SpoolState as S
@@ -299,3 +302,33 @@ def test_one_slow_send_does_not_hold_the_others_back(server, dialer, settings):
     slow_started = times[4]
     assert times[-1] - slow_started < 0.8  # every other row went out while the slow one waited
     assert len(set(sent_to(server))) == 20
+
+
+def journal_round_trips() -> int:
+    """EVALSHA calls the Redis server ran (not those refused because it had not loaded the
+    script yet): the journal's steps (unpaced dialers run no other script)."""
+    stats = redis_client().info("commandstats").get("cmdstat_evalsha", {})
+    return stats.get("calls", 0) - stats.get("failed_calls", 0)
+
+
+def test_a_provider_measured_fast_takes_a_journal_round_trip_per_sequential_marks_rows(
+    server, dialer, settings
+):
+    """Measured fast, the provider gets rows one after another, up to SEQUENTIAL_MARKS of them
+    marked in flight by one journal round trip, not one per window."""
+    settings.DIALER_SEND_CONCURRENCY = 8  # batches of 56, windows of 8
+    spool(dialer.campaign, [(f"+5989906{i:04d}", "hi", 0) for i in range(2 * 56)])
+    mode = SendMode()
+    for _ in range(SAMPLES):  # sends measured alone, not waiting (as the loop's first window)
+        mode.measure(wall=0.0003, cpu=0.0003)
+    before = journal_round_trips()
+    for _ in range(2):
+        batch = prepare_batch(dialer)
+        send_batch(batch, mode)
+        finish_batch(batch)
+    steps = journal_round_trips() - before
+    assert sent_to(server) == [f"+5989906{i:04d}" for i in range(2 * 56)]  # one after another
+    assert table_counts(dialer.campaign)[S.SENT] == 2 * 56
+    # Each batch: its 56 rows marked at once, then their outcomes. One step a window (and one
+    # for the last outcomes) would take 2 x (7 + 1).
+    assert SEQUENTIAL_MARKS >= 56 and steps == 2 * 2

@@ -14,6 +14,7 @@ from django.conf import settings
 from campaigns.services import save_schedule
 from contactcenter.embedded_redis import PrivateRedis
 from dialer.models import Dialer, SpoolRow
+from dialer.sending import SEQUENTIAL_MARKS
 from dialer.states import SpoolState as S
 from tests.conftest import ARTIFACTS, CeleryWorker, free_port, wait_until
 from tests.dialer.factories import dialer_for, gateway, spool
@@ -202,6 +203,31 @@ def test_sigkill_mid_batch_never_double_sends_and_loses_nothing(server, supervis
     sent = {r.destination for r in rows if r.state == S.SENT}
     assert sent <= set(received)  # every row marked sent really reached the provider
     assert len(received) >= killed_at
+
+
+def test_sigkill_while_sending_one_after_another_never_double_sends(server, supervisor, workers):
+    """A fast provider gets rows one after another, up to SEQUENTIAL_MARKS of them marked in
+    flight by one journal round trip: killed while a send hangs, no row is sent twice, nothing
+    is lost, and the rows of the unknown fate (the hanging one among them) are at most that
+    many."""
+    dialer = dialer_for(supervisor, gateway(server.url, connect_timeout=1, read_timeout=2))
+    spool(dialer.campaign, [(f"+5989{i:07d}", "x", 0) for i in range(120)])
+    server.then(*[Behaviour()] * 30, Behaviour(delay=5))  # then fast again, for the next worker
+    (first,) = workers(1)
+    run(dialer)
+    assert wait_until(lambda: len(server.requests) >= 31, 30)
+    first.kill()
+    hanging = server.requests[30].json()["to"]
+    workers(1)  # a new worker; its beat settles the dead batch once its heartbeat expires
+    assert wait_until(lambda: unfinished(dialer.campaign) == 0, 120)
+    received = collections.Counter(r.json()["to"] for r in server.requests)
+    assert max(received.values()) == 1, [n for n, c in received.items() if c > 1]
+    rows = list(SpoolRow.objects.filter(campaign=dialer.campaign))
+    final = [r for r in rows if r.state in (S.SENT, S.FAILED, S.BLOCKED, S.OTHER)]
+    unknown = {r.destination for r in rows if r.state == S.SENDING and r.fate_unknown}
+    assert len(final) + len(unknown) == 120
+    assert hanging in unknown and len(unknown) <= SEQUENTIAL_MARKS
+    assert {r.destination for r in rows if r.state == S.SENT} <= set(received)
 
 
 def test_a_dead_provider_does_not_hold_up_another_dialer(server, supervisor, workers):
