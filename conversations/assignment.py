@@ -26,14 +26,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.roles import Role
 from agents.models import AgentStatus
 from agents.services import lock_statuses
 from agents.states import AgentState
-from campaigns.models import Campaign, CampaignMember
+from campaigns.models import Campaign, CampaignMember, Strategy
 from campaigns.selectors import campaign_is_open
 from campaigns.strategies import AgentLoad, choose_agent, eligible
 from conversations import events
@@ -93,27 +94,13 @@ def assign_waiting(campaign_id: int, *, now: dt.datetime | None = None) -> list[
         )
         if not queue:
             return []
-        today = {
-            row["agent_id"]: row
-            for row in Assignment.objects.filter(
-                agent_id__in=ready, assigned_at__gte=_start_of_day(now)
-            )
-            .values("agent_id")
-            .annotate(n=Count("pk"), last=Max("assigned_at"))
-        }
-        last_at = {
-            row["agent_id"]: row["last"]
-            for row in Assignment.objects.filter(agent_id__in=ready)
-            .values("agent_id")
-            .annotate(last=Max("assigned_at"))
-        }
+        handled, last_at = _history(campaign.strategy, ready, now)
         last_agent = (
             Assignment.objects.filter(campaign_id=campaign_id)
             .order_by("-assigned_at", "-pk")
             .values_list("agent_id", flat=True)
             .first()
         )
-        handled = {a: today.get(a, {}).get("n", 0) for a in ready}
         assigned: list[Interaction] = []
         for interaction in queue:
             pool = [
@@ -145,6 +132,32 @@ def assign_waiting(campaign_id: int, *, now: dt.datetime | None = None) -> list[
         if assigned:
             events.queue_length(campaign_id)
     return assigned
+
+
+def _history(
+    strategy: str, agents: list[int], now: dt.datetime
+) -> tuple[dict[int, int], dict[int, dt.datetime | None]]:
+    """What the strategy needs of the agents' past: interactions assigned today (fewest) and
+    the time of their latest assignment (least recent, and fewest's ties). Read only for the
+    strategies that use them: the latest assignment is one index lookup per agent, never a
+    scan of their history."""
+    handled = dict.fromkeys(agents, 0)
+    last_at: dict[int, dt.datetime | None] = {}
+    if strategy == Strategy.FEWEST_INTERACTIONS:
+        counted = (
+            Assignment.objects.filter(agent_id__in=agents, assigned_at__gte=_start_of_day(now))
+            .values("agent_id")
+            .annotate(n=Count("pk"))
+        )
+        handled.update({row["agent_id"]: row["n"] for row in counted})
+    if strategy in (Strategy.FEWEST_INTERACTIONS, Strategy.LEAST_RECENT):
+        latest = Assignment.objects.filter(agent_id=OuterRef("pk")).order_by("-assigned_at")
+        last_at = dict(
+            User.objects.filter(pk__in=agents)
+            .annotate(last=Subquery(latest.values("assigned_at")[:1]))
+            .values_list("pk", "last")
+        )
+    return handled, last_at
 
 
 def _end_closed_period(campaign_id: int, now: dt.datetime) -> None:
