@@ -106,6 +106,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "contactcenter.urls"
+# Benchmarks only (bench/bench_interactions.py): mounts /bench/ok, a trivial view answering 200,
+# the baseline the webhook's throughput is measured against on the same server. Never in prod.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 ASGI_APPLICATION = "contactcenter.asgi.application"
 WSGI_APPLICATION = "contactcenter.wsgi.application"
 
@@ -128,7 +131,11 @@ TEMPLATES = [
 
 # Database: SQLite file by default, DATABASE_URL (postgres://...) in production and CI.
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'contactcenter.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a Celery worker process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
