@@ -217,7 +217,9 @@ def bench_ingest() -> None:
         print(
             f"webhook ingest open loop {INGEST_RATE:.0f}/s for {INGEST_LOAD_SECONDS:.0f} s: "
             f"{load.sent:,} sent, {load.ok:,} answered 200, {len(load.errors)} errors, "
-            f"{stored:,} stored, {queued:,} routing tasks queued -> {lost} lost (target 0); "
+            f"{stored:,} stored, {queued:,} routing tasks queued -> {lost} not stored (target 0 "
+            f"lost; {load.sent - load.answered - len(load.errors)} never answered: still waiting "
+            "when the client stopped, 30 s after the last was due); "
             f"latency p50 {percentile(lat, 50):.1f} ms, p99 {percentile(lat, 99):.1f} ms, "
             f"max {max(lat):.1f} ms (target p99 < 100 ms); achieved "
             f"{load.answered / load.seconds:.0f}/s"
