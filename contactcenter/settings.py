@@ -106,6 +106,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "contactcenter.urls"
+# Benchmarks only (bench/bench_interactions.py): mounts /bench/ok, a trivial view answering 200,
+# the baseline the webhook's throughput is measured against on the same server. Never in prod.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 ASGI_APPLICATION = "contactcenter.asgi.application"
 WSGI_APPLICATION = "contactcenter.wsgi.application"
 
@@ -128,7 +131,15 @@ TEMPLATES = [
 
 # Database: SQLite file by default, DATABASE_URL (postgres://...) in production and CI.
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'contactcenter.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+    )
+}
+# Benchmark experiment (issue 11): a psycopg connection pool (needs psycopg-pool).
+if env_bool("DB_POOL", False) and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 20}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a Celery worker process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

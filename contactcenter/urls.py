@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
@@ -94,6 +95,9 @@ urlpatterns = [
     path("api/docs/", DocsView.as_view(url_name="api_schema"), name="api_docs"),
     path("django-admin/", admin.site.urls),
 ]
+
+if settings.BENCH_ENDPOINTS:  # the benchmarks' baseline view (see settings.BENCH_ENDPOINTS)
+    urlpatterns.append(path("bench/ok", views.bench_ok))
 
 # Errors in the portal's layout (menu, a way back); Django uses these when DEBUG is off.
 handler403 = views.permission_denied

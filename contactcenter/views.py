@@ -68,3 +68,10 @@ def favicon(request: HttpRequest) -> HttpResponse:
 def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
     """Any /api/v1/ path no route takes (``/campaigns/0.5/``): a JSON 404, as the API's own."""
     return JsonResponse({"detail": _("No such API path.")}, status=404)
+
+
+@csrf_exempt
+def bench_ok(request: HttpRequest) -> HttpResponse:
+    """The trivial view benchmarks compare with (mounted only with BENCH_ENDPOINTS): a 200 and
+    nothing else, through the same middleware as every other view."""
+    return HttpResponse(b"ok", content_type="text/plain")
