@@ -102,6 +102,7 @@ def assign_waiting(campaign_id: int, *, now: dt.datetime | None = None) -> list[
             .first()
         )
         assigned: list[Interaction] = []
+        chosen_ids: list[int] = []
         for interaction in queue:
             pool = [
                 AgentLoad(
@@ -122,12 +123,14 @@ def assign_waiting(campaign_id: int, *, now: dt.datetime | None = None) -> list[
                 break
             agent_id = chosen.agent_id
             _assign(interaction, agent_id, now)
+            chosen_ids.append(agent_id)
             load[agent_id] += 1
             handled[agent_id] += 1
             last_at[agent_id] = now
             last_agent = agent_id
             assigned.append(interaction)
-        for agent_id in {i.agent_id for i in assigned}:
+        _store_assignments(assigned, now)
+        for agent_id in set(chosen_ids):
             refresh_state(statuses[agent_id], load=load[agent_id])
         if assigned:
             events.queue_length(campaign_id)
@@ -172,20 +175,30 @@ def _end_closed_period(campaign_id: int, now: dt.datetime) -> None:
 
 
 def _assign(interaction: Interaction, agent_id: int, now: dt.datetime) -> None:
+    """Give the (locked) interaction to the agent, in memory; ``_store_assignments`` writes."""
     interaction.state = InteractionState.ASSIGNED
     interaction.agent_id = agent_id
     interaction.assigned_at = now
     interaction.last_activity_at = max(interaction.last_activity_at, now)
     interaction.out_of_time_until = None  # assigned while open: its closed period is over
-    interaction.save(
-        update_fields=["state", "agent", "assigned_at", "last_activity_at", "out_of_time_until"]
+    interaction.seq += 1  # the row is locked and was read under the lock: this is the next
+
+
+def _store_assignments(assigned: list[Interaction], now: dt.datetime) -> None:
+    """One UPDATE for the interactions and one INSERT for their history, however many were
+    assigned in this pass; then each one's event."""
+    if not assigned:
+        return
+    Interaction.objects.bulk_update(
+        assigned,
+        ["state", "agent", "assigned_at", "last_activity_at", "out_of_time_until", "seq"],
     )
-    Assignment.objects.create(
-        interaction=interaction, campaign_id=interaction.campaign_id, agent_id=agent_id,
-        assigned_at=now,
-    )  # fmt: skip
-    events.next_seq(interaction)
-    events.interaction_changed(interaction, "interaction.assigned")
+    Assignment.objects.bulk_create(
+        Assignment(interaction=i, campaign_id=i.campaign_id, agent_id=i.agent_id, assigned_at=now)
+        for i in assigned
+    )
+    for interaction in assigned:
+        events.interaction_changed(interaction, "interaction.assigned")
 
 
 def release(interaction: Interaction, *, reason: str, now: dt.datetime) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from contactcenter.events import campaign_group, publish, publish_now, queue_group, user_group
 from conversations.models import Interaction, Message
@@ -21,8 +21,14 @@ from conversations.states import Delivery, InteractionState
 def next_seq(interaction: Interaction) -> int:
     """Take the interaction's next event number (in the database, so concurrent writers each
     get their own)."""
-    Interaction.objects.filter(pk=interaction.pk).update(seq=F("seq") + 1)
-    interaction.seq = Interaction.objects.values_list("seq", flat=True).get(pk=interaction.pk)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Interaction._meta.db_table)} SET seq = seq + 1 "  # noqa: S608
+            "WHERE id = %s RETURNING seq",
+            [interaction.pk],
+        )
+        interaction.seq = cursor.fetchone()[0]
     return interaction.seq
 
 

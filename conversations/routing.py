@@ -15,18 +15,24 @@ No campaign: the message stays ``unrouted`` (stored, listed for admins) and is t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import time
 
 from django.db import transaction
 from django.utils import timezone
+from redis import RedisError
 
 from campaigns.models import Campaign
 from campaigns.routing import campaign_for_inbound
 from campaigns.schedules import next_opening
 from campaigns.selectors import campaign_is_open, hours_of
+from contactcenter.publishing import publish
+from contactcenter.redis_client import redis_client
 from conversations import events
 from conversations.assignment import assign_waiting
+from conversations.inbound import AWAKE_KEY, AWAKE_SECONDS, DRAIN_TASK, pending_ids
 from conversations.models import Interaction, Message
 from conversations.outbound import queue_outbound
 from conversations.states import Author, BotKind, InteractionState, Routing
@@ -130,3 +136,42 @@ def route_unrouted(*, limit: int = 1000) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(route_message(i) == Routing.ROUTED for i in ids)
+
+
+DRAIN_CHUNK = 200
+DRAIN_SECONDS = 20.0
+
+
+def drain_pending() -> int:
+    """Route pending messages until none is left (the drainer a webhook wakes; see
+    ``conversations.inbound.wake_router``). Hands over to a fresh task after DRAIN_SECONDS so a
+    long burst never holds one worker. Returns how many were routed.
+
+    Nothing is missed: when a scan finds nothing, the awake flag is dropped and the scan runs
+    once more, so a message stored by a webhook that saw the flag still set is found."""
+    client = redis_client()
+    started = time.monotonic()
+    routed = 0
+    while True:
+        ids = pending_ids(DRAIN_CHUNK)
+        if not ids:
+            with contextlib.suppress(RedisError):
+                client.delete(AWAKE_KEY)
+            ids = pending_ids(DRAIN_CHUNK)
+            if not ids:
+                return routed
+            try:
+                if not client.set(AWAKE_KEY, "1", nx=True, ex=AWAKE_SECONDS):
+                    return routed  # another drainer is awake and will route them
+            except RedisError:
+                pass  # route them anyway; two drainers never route a message twice
+        for message_id in ids:
+            route_message(message_id)
+        routed += len(ids)
+        with contextlib.suppress(RedisError):
+            client.expire(AWAKE_KEY, AWAKE_SECONDS)
+        if time.monotonic() - started > DRAIN_SECONDS:
+            if not publish(DRAIN_TASK):
+                with contextlib.suppress(RedisError):
+                    client.delete(AWAKE_KEY)
+            return routed

@@ -17,6 +17,11 @@ def route_messages(message_ids: list[int]) -> None:
 
 
 @shared_task(acks_late=True)
+def route_pending() -> None:
+    routing.drain_pending()
+
+
+@shared_task(acks_late=True)
 def send_message(message_id: int) -> None:
     send_queued(message_id)
 

@@ -68,7 +68,7 @@ def provider_webhook(request: HttpRequest, token: str, kind: str) -> HttpRespons
             )
             return JsonResponse({"error": "signature missing, invalid or expired"}, status=403)
         if kind == "inbound":
-            stored = len(receive_inbound(provider=provider, request=hook))
+            stored = receive_inbound(provider=provider, request=hook)
         else:
             stored = receive_status(provider=provider, request=hook)
     except WebhookError as exc:
