@@ -16,6 +16,7 @@ from campaigns.models import Campaign, CampaignMember
 from campaigns.selectors import campaigns_for, providers_for
 from dialer.models import Dialer, SpoolRow
 from dialer.services import queue_message
+from dialer.states import SpoolKind
 from providers.services import number_matches
 
 PHONE = re.compile(r"^\+?\d{6,15}$")
@@ -106,5 +107,10 @@ def queue_sendsms(
     if errors:
         raise ValidationError(errors)
     return queue_message(
-        campaign=chosen, destination=number, message=message, data=f"agent={agent}" if agent else ""
+        campaign=chosen,
+        destination=number,
+        message=message,
+        data=f"agent={agent}" if agent else "",
+        kind=SpoolKind.SENDSMS,
+        agent=User.objects.get(username=agent) if agent else None,
     )
