@@ -9,7 +9,7 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test import Client
 
 from accounts.tokens import create_api_token
@@ -27,7 +27,6 @@ from conversations.states import (
     InteractionState,
     Origin,
 )
-from dialer import messages
 from dialer.messages import campaigns_to_record, record_sent_rows
 from dialer.models import Dialer, DncrEntry, SpoolRow
 from dialer.states import SpoolState as S
@@ -180,28 +179,44 @@ def test_reports_before_the_write_back_before_the_message_and_after_it(dialer):
 
 
 def test_a_report_stored_while_recording_is_caught_up(dialer):
-    """A report committed after the recording read the reports, before its messages existed: its
-    own receiver found nothing, so recording applies it after commit."""
+    """A report committed after the recorder read the reports, before its messages existed (its
+    own receiver found nothing to update): the recorder applies it after commit. The race is
+    made real: the customer's open conversation is locked while the recorder waits for it, and
+    the report commits with that lock's release."""
+    dialer.campaign.did = "1234"
+    dialer.campaign.save()
+    route_message(inbound(dialer.provider, "099000001", "hello?", did="1234").pk)
+    talking = Interaction.objects.get()
     spool(dialer.campaign, [("099000001", "x", 0)])
     send_due(dialer)
     row = SpoolRow.objects.get()
-    real = messages._write
-
-    def write_then_report(*args):
-        written = real(*args)
+    recorder = threading.Thread(target=record_in_thread, args=(dialer.campaign_id,))
+    with transaction.atomic():
+        Interaction.objects.select_for_update().get(pk=talking.pk)
+        recorder.start()
+        assert wait_until(lambda: waiting_for_a_lock() == 1, 10)  # it read the reports
         DeliveryReport.objects.create(
             provider=dialer.provider,
             provider_message_id=row.provider_message_id,
             status=DeliveryStatus.DELIVERED,
         )
-        return written
+    recorder.join()
+    message = Message.objects.get(direction=Direction.OUT)
+    assert message.interaction == talking
+    assert (message.delivery, message.report_status) == (Delivery.DELIVERED, "delivered")
 
-    messages._write = write_then_report
+
+def record_in_thread(campaign_id: int) -> None:
     try:
-        record_sent_rows(campaign_id=dialer.campaign_id)
+        record_sent_rows(campaign_id=campaign_id)
     finally:
-        messages._write = real
-    assert Message.objects.get().delivery == Delivery.DELIVERED
+        connection.close()
+
+
+def waiting_for_a_lock() -> int:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        return cursor.fetchone()[0]
 
 
 def test_two_recorders_at_once_record_each_row_once(dialer):
