@@ -290,6 +290,17 @@ def test_whatsapp_other_shapes():
 
 
 # ----------------------------------------------------------------------------------- CM, Dinstar
+@pytest.mark.parametrize(
+    ("api_type", "body"),
+    [
+        ("DinstarWeb", {"sn": "g", "sms": [{"incoming_sms_id": 1, "number": "9" * 40, "port": 1}]}),
+        ("URLSMS", {"id": "u1", "from": "9" * 40, "to": "1234", "text": "hi"}),
+    ],
+)
+def test_a_sender_longer_than_a_number_is_refused_by_every_adapter(api_type, body):
+    refused(post_json(make(api_type), "inbound", body), "sender", "digits")
+
+
 def test_cm_and_dinstar_malformed():
     cm = make("CMG")
     refused(post_json(cm, "status", {"messages": {"msg": "x"}}), "messages.msg")
