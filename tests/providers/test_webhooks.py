@@ -69,17 +69,12 @@ def test_twilio_inbound_is_stored_once_and_answered_with_twiml(twilio):
     assert status == 200 and b"<Response/>" in body
     assert hook.deliver()[0] == 200  # Twilio retries: nothing is stored twice
     (message,) = Message.objects.all()
-    assert (message.number, message.did, message.text, message.routing) == (
+    assert (message.number, message.did, message.text) == (
         "+59899111222",
         "+15550001111",
         "Hola, ¿me ayudan?",
-        Routing.PENDING,
     )
-    assert (message.direction, message.author, message.interaction) == (
-        Direction.IN,
-        Author.CUSTOMER,
-        None,
-    )
+    assert (message.direction, message.author) == (Direction.IN, Author.CUSTOMER)
 
 
 def test_twilio_delivery_report_updates_the_sent_message(twilio):
