@@ -118,7 +118,7 @@ def save_campaign(
 PROTECTING = {
     "dialer.dialer": gettext_lazy("a dialer"),
     "dialer.spoolrow": gettext_lazy("messages in its spool"),
-    "providers.inboundmessage": gettext_lazy("received messages"),
+    "conversations.interaction": gettext_lazy("interactions"),
 }
 
 

@@ -5,8 +5,9 @@ work and answers, and when the publish after commit fails (Redis away) the work 
 The sweeper runs on beat (SWEEP_EVERY seconds) and once when a worker starts, and hands every
 piece of work older than SWEEP_AFTER_SECONDS and still unprocessed to its usual task again:
 inbound messages still pending routing, uploads still queued (or left half-way by a worker that
-died), operators' requests to delete unprocessed rows, running dialers with rows to send and no
-batch task (the dialer's own tick, which also settles dead workers' batches).
+died), operators' requests to delete unprocessed rows, sent spool rows not yet recorded as
+messages, running dialers with rows to send and no batch task (the dialer's own tick, which also
+settles dead workers' batches).
 
 One function per kind of work. Runs never overlap (a Redis lock), and a piece of work resumed is
 not handed over again for RESUMED_TTL seconds (its task may simply be waiting in a busy queue);
@@ -135,6 +136,15 @@ def resume_deletions(full: bool = False) -> int:
     return hand_over("deletion", "dialer.tasks.delete_unprocessed_rows", ids)
 
 
+def resume_sent_rows(full: bool = False) -> int:
+    """Sent spool rows that are no message yet (their task was lost, or they were sent before
+    spool rows became messages): record them (their usual task, per campaign)."""
+    from dialer.messages import campaigns_to_record
+
+    ids = campaigns_to_record(stale_before())[:MOST_PER_RUN]
+    return hand_over("sent_rows", "dialer.tasks.record_sent_messages", ids)
+
+
 def resume_dialers(full: bool = False) -> int:
     """Running dialers with rows to send: settle dead workers' batches and start batch tasks
     where slots are free (the dialer's watchdog, ``dialer.tasks.tick``, run here as well)."""
@@ -150,6 +160,7 @@ KINDS: dict[str, Callable[..., int]] = {
     "outbound": resume_outbound,
     "uploads": resume_uploads,
     "deletions": resume_deletions,
+    "sent_rows": resume_sent_rows,
     "dialers": resume_dialers,
 }
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign, Schedule
-from dialer.states import SpoolState
+from dialer.states import SpoolKind, SpoolState
 from providers.delivery import DeliveryStatus
 from providers.models import Provider
 
@@ -76,6 +76,29 @@ class SpoolRow(models.Model):
     delivery_status = models.CharField(
         max_length=15, choices=DeliveryStatus.choices, default=DeliveryStatus.UNKNOWN
     )
+    # What queued the row: the dialer (uploads, the monitor's form) or SendSMS; with the SendSMS
+    # ``agent`` (a member of the campaign) it was sent for.
+    kind = models.CharField(
+        max_length=10, choices=SpoolKind.choices, default=SpoolKind.DIALER, db_default="dialer"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    # The conversations.Message this row became once sent (dialer.messages records sent rows in
+    # bulk, after the batch: the sending loop never waits for it).
+    conversation_message = models.ForeignKey(
+        "conversations.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
     upload = models.ForeignKey(
         "SpoolUpload",
         on_delete=models.SET_NULL,
@@ -111,6 +134,12 @@ class SpoolRow(models.Model):
                 name="spool_reply",
             ),
             models.Index(fields=["created_at"], name="spool_created"),
+            # Sent rows not yet recorded as messages (empty once dialer.messages caught up).
+            models.Index(
+                fields=["campaign", "sent_at"],
+                condition=Q(state=SpoolState.SENT, conversation_message__isnull=True),
+                name="spool_to_record",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from contactcenter.phones import normalise
+from contactcenter.publishing import publish
 from contactcenter.redis_client import redis_client
 from dialer.claims import Claimed, claim_batch, finish
 from dialer.dncr import blocked_numbers
@@ -430,10 +431,16 @@ def _slide(
         progress.record(batch, [(running.pop(future), future.result()) for future in finished])
 
 
+RECORD_TASK = "dialer.tasks.record_sent_messages"
+
+
 def finish_batch(batch: Batch) -> None:
-    """Write the outcomes (rows without one go back to the queue) and drop the journal."""
+    """Write the outcomes (rows without one go back to the queue) and drop the journal; sent
+    rows become messages in the background (``dialer.messages``: no per-row work here)."""
     finish(batch.dialer.campaign_id, batch.token, batch.rows, batch.outcomes, batch.numbers)
     batch.journal.close()
+    if any(outcome.state == S.SENT for outcome in batch.outcomes.values()):
+        publish(RECORD_TASK, batch.dialer.campaign_id)  # lost: the sweeper records them
 
 
 RECHECK_SECONDS = 1.0

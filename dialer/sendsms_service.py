@@ -16,6 +16,7 @@ from campaigns.selectors import campaigns_for, providers_for
 from contactcenter.phones import compact, is_phone_number
 from dialer.models import Dialer, SpoolRow
 from dialer.services import queue_message
+from dialer.states import SpoolKind
 from providers.services import number_matches
 
 
@@ -104,5 +105,10 @@ def queue_sendsms(
     if errors:
         raise ValidationError(errors)
     return queue_message(
-        campaign=chosen, destination=number, message=message, data=f"agent={agent}" if agent else ""
+        campaign=chosen,
+        destination=number,
+        message=message,
+        data=f"agent={agent}" if agent else "",
+        kind=SpoolKind.SENDSMS,
+        agent=User.objects.get(username=agent) if agent else None,
     )

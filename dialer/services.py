@@ -19,7 +19,7 @@ from contactcenter.events import publish_now, user_group
 from contactcenter.publishing import publish_on_commit
 from dialer.counters import adjust, reserve_positions
 from dialer.models import Dialer, SpoolDeletion, SpoolRow
-from dialer.states import UNPROCESSED, SpoolState
+from dialer.states import UNPROCESSED, SpoolKind, SpoolState
 from providers.ports import parse_ports
 from providers.text import text_problem
 
@@ -125,8 +125,11 @@ def queue_message(
     priority: int = TOP_PRIORITY,
     idm: str = "",
     data: str = "",
+    kind: str = SpoolKind.DIALER,
+    agent: User | None = None,
 ) -> SpoolRow:
-    """Add one message to the campaign's spool (TO_PROCESS). ValidationError names the field."""
+    """Add one message to the campaign's spool (TO_PROCESS). ValidationError names the field.
+    ``kind`` and ``agent`` go to the message it becomes once sent (``dialer.messages``)."""
     destination = (destination or "").strip()
     errors = {}
     if not destination:
@@ -150,6 +153,8 @@ def queue_message(
         position=reserve_positions(1),
         idm=idm,
         data=data,
+        kind=kind,
+        agent=agent,
     )
     adjust({(campaign.pk, S.TO_PROCESS): 1})
     kick()

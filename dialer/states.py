@@ -21,3 +21,10 @@ class SpoolState(models.IntegerChoices):
 # (final), or back to TO_PROCESS when it was never handed over or a temporary error is retried.
 S = SpoolState
 UNPROCESSED = frozenset({S.NONE, S.TO_PROCESS})
+
+
+class SpoolKind(models.TextChoices):
+    """What queued a spool row; the message it becomes once sent has this ``bot_kind``."""
+
+    DIALER = "dialer", _("Dialer message")
+    SENDSMS = "sendsms", _("SendSMS message")

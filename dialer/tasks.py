@@ -6,6 +6,7 @@ from django.utils import translation
 
 from contactcenter.publishing import publish
 from dialer.dispatch import dialers_to_run, refresh_slot, release_slot, take_slot
+from dialer.messages import record_sent_rows
 from dialer.recovery import recover_abandoned_batches
 from dialer.sending import send_for
 from dialer.services import run_spool_deletion
@@ -59,3 +60,14 @@ def process_upload(upload_id: int, language: str | None = None) -> None:
 @shared_task(ignore_result=True)
 def delete_unprocessed_rows(deletion_id: int) -> None:
     run_spool_deletion(deletion_id)
+
+
+RECORD_PER_TASK = 5000
+
+
+@shared_task(ignore_result=True)
+def record_sent_messages(campaign_id: int) -> None:
+    """Sent rows of the campaign become messages (``dialer.messages``); a long backlog goes on
+    in a fresh task, so other work on the queue is not held for long."""
+    if record_sent_rows(campaign_id=campaign_id, most=RECORD_PER_TASK) >= RECORD_PER_TASK:
+        publish(record_sent_messages, campaign_id)

@@ -24,6 +24,7 @@ from providers.models import DeliveryReport, InboundPart, OutboundMessage, Provi
 from providers.ports import parse_ports
 from providers.reports import TEST, best_reports, message_number
 from providers.text import text_problem
+from providers.webhook_parsing import NUMBER_DIGITS, WebhookError
 
 logger = logging.getLogger("contactcenter.providers")
 
@@ -247,6 +248,10 @@ def parse_inbound(provider: Provider, request: WebhookRequest) -> list[InboundSM
     call that brings its last part. WebhookError: the call is not understood."""
     whole: list[InboundSMS] = []
     for sms in adapter_for(provider).parse_inbound(request):
+        # Adapters that read the sender with ``address`` name their own field; this catches the
+        # others (a sender is stored normalised, in conversations.Message.number).
+        if sum(c.isdigit() for c in sms.sender) > NUMBER_DIGITS:
+            raise WebhookError("sender", f"more than {NUMBER_DIGITS} digits")
         if sms.concat and sms.concat[1] > 1:
             assembled = _store_part(provider, sms)
             if assembled is None:

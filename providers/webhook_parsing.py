@@ -30,6 +30,9 @@ class WebhookError(ValueError):
 # The longest values the models store (providers.models; a test keeps these in step).
 ID_LENGTH = 200  # conversations.Message / DeliveryReport / InboundPart.provider_message_id
 ADDRESS_LENGTH = 60  # conversations.Message.did (and the sender, before normalising)
+# conversations.Message.number: a sender is stored normalised (its digits, a leading +), so an
+# address with more digits than this (no phone number has more than 15) cannot be stored.
+NUMBER_DIGITS = 39
 REF_LENGTH = 100  # InboundPart.concat_ref
 MAX_PARTS = 255  # a concatenated SMS has at most 255 parts (one byte in the UDH)
 MAX_DEPTH = 32  # real webhook bodies nest 7 levels at most
@@ -210,7 +213,10 @@ def identifier(
 
 def address(data: Mapping[str, Any], key: str, where: str = "", *, required: bool = True) -> str:
     """A phone number or sender name, as the provider wrote it."""
-    return text(data, key, where, required=required, max_length=ADDRESS_LENGTH)
+    value = text(data, key, where, required=required, max_length=ADDRESS_LENGTH)
+    if sum(c.isdigit() for c in value) > NUMBER_DIGITS:
+        raise WebhookError(where + key, f"more than {NUMBER_DIGITS} digits")
+    return value
 
 
 def count(

@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from agents.services import change_agent_state
-from agents.states import AgentState
+from campaigns.models import CampaignMember
+from conversations.routing import route_message
 from dialer.models import SpoolRow
 from dialer.states import SpoolState
-from tests.campaigns.factories import make_campaign
+from tests.campaigns.factories import make_campaign, provider
 from tests.conftest import screenshot, sign_in
+from tests.conversations.factories import inbound
 
 pytestmark = pytest.mark.browser
 
@@ -49,13 +50,15 @@ def test_dialer_monitor_in_spanish(page, live_url, supervisor, celery_worker, tm
     screenshot(page, "monitor-spanish-loaded")
 
 
-def test_agent_state_badge_names_the_state_in_spanish_and_live(page, live_url, agent):
+def test_agent_state_badge_names_the_state_in_spanish_and_live(page, live_url, supervisor, agent):
     sign_in(page, live_url, agent.username)
     page.select_option("[data-testid=language]", "es")
     page.wait_for_selector("text=Cerrar sesión")
     badge = page.locator("[data-testid=agent-state]")
     expect(badge).to_have_text("Libre")
     page.wait_for_selector("body[data-live=connected]")
-    change_agent_state(agent=agent, state=AgentState.BUSY)
+    # A customer writes to the agent's campaign: the interaction is theirs, so they are busy.
+    CampaignMember.objects.create(campaign=make_campaign(supervisor), agent=agent)
+    route_message(inbound(provider(), "099123456").pk)
     expect(badge).to_have_text("Ocupado", timeout=10_000)
     expect(badge).to_have_attribute("data-state", "busy")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from campaigns.models import Schedule
-from campaigns.routing import route_inbound
 from campaigns.selectors import campaign_is_open
-from providers.models import InboundMessage
+from conversations.models import Message
+from conversations.routing import route_message
+from conversations.states import Routing
 from tests.campaigns.factories import make_campaign, office_hours, provider
+from tests.conversations.factories import inbound
 
 
 def schedule_post(**rows):
@@ -81,13 +83,10 @@ def test_campaign_open_follows_its_schedules(supervisor):
 
 def test_inbound_message_joins_the_campaign_of_its_did(supervisor):
     campaign = make_campaign(supervisor, did="59899000111")
-    hit = InboundMessage.objects.create(
-        provider=provider(), provider_message_id="a", sender="+598991", recipient="59899000111"
-    )
-    miss = InboundMessage.objects.create(
-        provider=provider(), provider_message_id="b", sender="+598991", recipient="000"
-    )
-    assert route_inbound(hit) == InboundMessage.Routing.QUEUED
-    assert route_inbound(miss) == InboundMessage.Routing.UNROUTED
-    hit.refresh_from_db()
-    assert hit.campaign == campaign
+    hit = inbound(provider(), "+598991", did="59899000111")
+    miss = inbound(provider(), "+598991", did="000")
+    assert route_message(hit.pk) == Routing.ROUTED
+    assert route_message(miss.pk) == Routing.UNROUTED
+    hit, miss = Message.objects.get(pk=hit.pk), Message.objects.get(pk=miss.pk)
+    assert hit.interaction.campaign == campaign
+    assert (miss.routing, miss.interaction) == (Routing.UNROUTED, None)

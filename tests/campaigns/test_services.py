@@ -16,8 +16,10 @@ from campaigns.services import (
     save_campaign,
     save_schedule,
 )
-from providers.models import InboundMessage
+from conversations.models import Interaction
+from conversations.routing import route_message
 from tests.campaigns.factories import campaign_values, make_campaign, office_hours, provider
+from tests.conversations.factories import inbound
 from tests.providers.factories import twilio_provider
 
 
@@ -137,19 +139,14 @@ def test_disable_keeps_data_and_re_enable(supervisor):
 
 def test_delete_is_refused_when_the_campaign_has_history(supervisor):
     campaign = make_campaign(supervisor)
-    InboundMessage.objects.create(
-        provider=provider(),
-        provider_message_id="m1",
-        sender="+598",
-        recipient="1234",
-        campaign=campaign,
-    )
+    route_message(inbound(provider(), "099123456", did="1234").pk)
+    assert Interaction.objects.filter(campaign=campaign).exists()
     with pytest.raises(ValidationError) as caught:
         delete_campaign(user=supervisor, campaign=campaign)
-    assert "has received messages; deleting it" in caught.value.messages[0]
+    assert "has interactions; deleting it" in caught.value.messages[0]
     assert "Disable the campaign instead" in caught.value.messages[0]
     assert Campaign.objects.filter(pk=campaign.pk).exists()
-    InboundMessage.objects.all().delete()
+    Interaction.objects.all().delete()  # and their messages
     delete_campaign(user=supervisor, campaign=campaign)
     assert not Campaign.objects.exists()
 

@@ -11,9 +11,10 @@ import pytest
 
 from accounts.tokens import create_api_token
 from contactcenter.sweeper import sweep
+from conversations.models import Message
+from conversations.states import Routing
 from dialer.models import Dialer, SpoolRow, SpoolUpload
 from dialer.states import SpoolState as S
-from providers.models import InboundMessage
 from providers.services import save_provider
 from tests.campaigns.factories import make_campaign
 from tests.conftest import CeleryWorker, wait_until
@@ -102,14 +103,14 @@ def test_inbound_webhook_while_redis_is_away_is_stored_then_routed(
     began = time.monotonic()
     status, _body = hook.deliver()
     assert status == 200 and time.monotonic() - began < ANSWER_WITHIN
-    message = InboundMessage.objects.get()
-    assert message.routing == InboundMessage.Routing.PENDING
+    message = Message.objects.get()
+    assert message.routing == Routing.PENDING
     assert hook.deliver()[0] == 200  # the provider's retry: still one message
-    assert InboundMessage.objects.count() == 1
+    assert Message.objects.count() == 1
     private_redis.start()
-    worker_after_outage()
-    assert wait_until(lambda: InboundMessage.objects.get().routing != "pending")
-    assert InboundMessage.objects.get().routing == InboundMessage.Routing.UNROUTED
+    worker_after_outage()  # its start runs the sweeper: the pending message is routed
+    assert wait_until(lambda: Message.objects.get().routing != Routing.PENDING)
+    assert Message.objects.get().routing == Routing.UNROUTED  # no campaign takes +15550001111
 
 
 def test_upload_while_redis_is_away_is_stored_then_loaded(

@@ -8,11 +8,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from campaigns.routing import route_inbound
+from campaigns.routing import campaign_for_inbound
+from conversations.models import Message
+from conversations.routing import route_message
+from conversations.states import Routing
 from dialer.models import SpoolRow
 from dialer.states import SpoolState as S
-from providers.models import InboundMessage
 from tests.campaigns.factories import make_campaign
+from tests.conversations.factories import inbound
 from tests.dialer.factories import dialer_for, gateway, send_due, spool
 from tests.fakeprovider import FakeProviderServer
 
@@ -29,18 +32,15 @@ def sent(supervisor):
     return dialer
 
 
-def reply(dialer, sender, *, provider=None, recipient="12345", when=None, key="r1"):
-    message = InboundMessage.objects.create(
-        provider=provider or dialer.provider,
-        provider_message_id=key,
-        sender=sender,
-        recipient=recipient,
-        text="yes",
-        received_at=when or timezone.now(),
-    )
-    state = route_inbound(message)
+def reply(dialer, sender, *, provider=None, recipient="12345", when=None):
+    """The customer's reply stored as a webhook stores it (at ``when``), then routed: its
+    routing state and the campaign of the interaction it joined."""
+    message = inbound(provider or dialer.provider, sender, "yes", did=recipient)
+    if when is not None:
+        Message.objects.filter(pk=message.pk).update(created_at=when)
+    state = route_message(message.pk)
     message.refresh_from_db()
-    return state, message.campaign_id
+    return state, message.interaction.campaign_id if message.interaction else None
 
 
 def test_a_sent_row_keeps_its_number_normalised(sent):
@@ -50,22 +50,36 @@ def test_a_sent_row_keeps_its_number_normalised(sent):
 
 @pytest.mark.parametrize("sender", ["+59898344484", "59898344484", "098344484"])
 def test_a_reply_reaches_the_dialer_campaign_however_the_provider_writes_the_number(sent, sender):
-    assert reply(sent, sender) == (InboundMessage.Routing.QUEUED, sent.campaign_id)
+    assert reply(sent, sender) == (Routing.ROUTED, sent.campaign_id)
 
 
 def test_a_campaign_taking_the_did_comes_first(sent, supervisor):
     other = make_campaign(supervisor, name="Inbound line", provider=sent.provider, did="12345")
-    assert reply(sent, "+59898344484") == (InboundMessage.Routing.QUEUED, other.pk)
+    assert reply(sent, "+59898344484") == (Routing.ROUTED, other.pk)
 
 
 def test_a_stranger_an_old_reply_or_another_provider_stay_unrouted(sent):
-    unrouted = (InboundMessage.Routing.UNROUTED, None)
-    assert reply(sent, "+59899999999", key="a") == unrouted
+    unrouted = (Routing.UNROUTED, None)
+    assert reply(sent, "+59899999999") == unrouted
     weeks_later = timezone.now() + dt.timedelta(days=8)
-    assert reply(sent, "+59898344484", when=weeks_later, key="b") == unrouted
+    assert reply(sent, "+59898344484", when=weeks_later) == unrouted
     with FakeProviderServer() as server:
         elsewhere = gateway(server.url, name="Other gateway")
-    assert reply(sent, "+59898344484", provider=elsewhere, key="c") == unrouted
+    assert reply(sent, "+59898344484", provider=elsewhere) == unrouted
+
+
+def test_the_reply_rule_answers_through_campaign_for_inbound(sent):
+    """The one lookup routing asks: by DID first, else the dialer that last sent to the number
+    through this provider, no later than the message and within DIALER_REPLY_DAYS."""
+    now = timezone.now()
+
+    def found(number, *, at=now, did="12345"):
+        return campaign_for_inbound(provider_id=sent.provider_id, did=did, number=number, at=at)
+
+    assert found("+59898344484") == sent.campaign
+    assert found("+59899999999") is None
+    assert found("+59898344484", at=now - dt.timedelta(hours=1)) is None  # before it was sent
+    assert found("+59898344484", at=now + dt.timedelta(days=8)) is None
 
 
 def test_rows_not_sent_keep_no_number(supervisor):

@@ -256,14 +256,15 @@ def test_a_dead_provider_does_not_hold_up_another_dialer(server, supervisor, wor
         assert SpoolRow.objects.filter(campaign=slow.campaign, state=S.TO_PROCESS).count() == 200
 
 
-def test_routing_runs_while_every_dialer_slot_is_busy(server, supervisor, broker, workers):
-    """Dialer batches have their own queue and workers, and so has routing: with the dialer
-    worker busy sending (and more batches waiting for it), routing an inbound message still
-    starts at once."""
+def test_routing_queue_runs_while_every_dialer_slot_is_busy(server, supervisor, broker, workers):
+    """Dialer batches have their own queue and workers: with the dialer worker busy sending (and
+    more batches waiting for it), routing an inbound message (its own queue, its own worker)
+    still starts at once."""
     from contactcenter import queues
     from contactcenter.celery import app
     from contactcenter.redis_urls import celery_url
     from conversations.models import Message
+    from conversations.states import Routing
     from conversations.tasks import route_messages
     from tests.conversations.factories import inbound
 
@@ -277,14 +278,15 @@ def test_routing_runs_while_every_dialer_slot_is_busy(server, supervisor, broker
     run(dialer)
     # Every slot taken: one batch task sending in the (single-slot) dialer worker, more queued.
     assert wait_until(lambda: len(server.requests) >= 8, 30)
-    message = inbound(dialer.provider, "+59899111222", "hi")
+    message = inbound(dialer.provider, "+59899111222", "hi", did="no-campaign")
     with app.connection_for_write(celery_url(broker.url)) as connection:
         started = time.monotonic()
         route_messages.apply_async(([message.pk],), connection=connection)
-    assert wait_until(lambda: Message.objects.get(pk=message.pk).routing != "pending", 1.0)
+    assert wait_until(lambda: Message.objects.get(pk=message.pk).routing != Routing.PENDING, 1.0)
     waited = time.monotonic() - started
+    assert Message.objects.get(pk=message.pk).routing == Routing.UNROUTED
     assert SpoolRow.objects.filter(state=S.SENDING).exists()  # the batch is still being sent
-    print(f"routing-queue task ran {waited:.3f} s after publish, dialer busy")
+    print(f"routing task ran {waited:.3f} s after publish, dialer busy")
 
 
 def test_sigkill_then_redis_loses_the_journal_never_double_sends(

@@ -15,10 +15,11 @@ import pytest
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
+from conversations.models import Message
 from providers import webhook_parsing
 from providers.adapters import registry
 from providers.configuration import webhook_url
-from providers.models import DeliveryReport, InboundMessage, InboundPart, OutboundMessage, Provider
+from providers.models import DeliveryReport, InboundPart, OutboundMessage, Provider
 from providers.services import save_provider
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_public_base_url")]
@@ -78,7 +79,7 @@ def refused(response: Any, field: str, reason: str = "") -> None:
     answer = response.json()
     assert answer["field"] == field, answer
     assert reason in answer["error"], answer
-    assert not InboundMessage.objects.exists()
+    assert not Message.objects.exists()
     assert not InboundPart.objects.exists()
     assert not DeliveryReport.objects.exists()
 
@@ -99,7 +100,17 @@ def test_twilio_num_segments_not_a_small_whole_number(segments):
 def test_twilio_valid_num_segments_is_stored():
     provider = make("Twilio")
     assert post_form(provider, "inbound", {**TWILIO_INBOUND, "NumSegments": "3"}).status_code == 200
-    assert InboundMessage.objects.get().segments == 3
+    assert Message.objects.get().segments == 3
+
+
+@pytest.mark.parametrize("field", ["From", "To"])
+def test_an_address_with_more_digits_than_a_number_can_hold_is_refused(field):
+    """Senders are stored normalised (digits and a leading +) in conversations.Message.number."""
+    provider = make("Twilio")
+    too_long = "+" + "9" * (webhook_parsing.NUMBER_DIGITS + 1)
+    refused(post_form(provider, "inbound", {**TWILIO_INBOUND, field: too_long}), field, "digits")
+    longest = "+" + "9" * webhook_parsing.NUMBER_DIGITS
+    assert post_form(provider, "inbound", {**TWILIO_INBOUND, field: longest}).status_code == 200
 
 
 @pytest.mark.parametrize("missing", ["MessageSid", "From", "To"])
@@ -196,7 +207,7 @@ def test_infobip_form_content_type_is_refused():
 def test_infobip_valid_body_still_stored():
     provider = make("InfoBip")
     assert post_json(provider, "inbound", infobip_inbound(smsCount="2")).status_code == 200
-    assert InboundMessage.objects.get().segments == 2
+    assert Message.objects.get().segments == 2
 
 
 # ----------------------------------------------------------------------------------- Vonage
@@ -279,6 +290,17 @@ def test_whatsapp_other_shapes():
 
 
 # ----------------------------------------------------------------------------------- CM, Dinstar
+@pytest.mark.parametrize(
+    ("api_type", "body"),
+    [
+        ("DinstarWeb", {"sn": "g", "sms": [{"incoming_sms_id": 1, "number": "9" * 40, "port": 1}]}),
+        ("URLSMS", {"id": "u1", "from": "9" * 40, "to": "1234", "text": "hi"}),
+    ],
+)
+def test_a_sender_longer_than_a_number_is_refused_by_every_adapter(api_type, body):
+    refused(post_json(make(api_type), "inbound", body), "sender", "digits")
+
+
 def test_cm_and_dinstar_malformed():
     cm = make("CMG")
     refused(post_json(cm, "status", {"messages": {"msg": "x"}}), "messages.msg")
@@ -329,9 +351,11 @@ def test_parsing_limits_follow_the_models():
     def length(model: Any, name: str) -> int:
         return model._meta.get_field(name).max_length
 
-    assert length(InboundMessage, "provider_message_id") == webhook_parsing.ID_LENGTH
+    assert length(Message, "provider_message_id") == webhook_parsing.ID_LENGTH
     assert length(DeliveryReport, "provider_message_id") == webhook_parsing.ID_LENGTH
     assert length(OutboundMessage, "provider_message_id") >= webhook_parsing.ID_LENGTH
-    assert length(InboundMessage, "sender") == webhook_parsing.ADDRESS_LENGTH
-    assert length(InboundMessage, "recipient") == webhook_parsing.ADDRESS_LENGTH
+    assert length(InboundPart, "sender") == webhook_parsing.ADDRESS_LENGTH
+    assert length(InboundPart, "recipient") == webhook_parsing.ADDRESS_LENGTH
+    assert length(Message, "did") == webhook_parsing.ADDRESS_LENGTH
+    assert length(Message, "number") == webhook_parsing.NUMBER_DIGITS + 1  # and a +
     assert length(InboundPart, "concat_ref") == webhook_parsing.REF_LENGTH
