@@ -21,3 +21,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Every provider SDK imported now, not by the first webhook or send (Infobip's client alone takes
+# seconds to import: a provider's webhook would time out and be retried).
+from providers.adapters import registry  # noqa: E402
+
+registry()
