@@ -10,8 +10,9 @@
   fast as answered, BENCH_INGEST_SECONDS (10) per round, the two alternating over
   BENCH_INGEST_ROUNDS (3) rounds: at least 50 %. Then an open loop at BENCH_INGEST_RATE (200)
   requests/s for BENCH_INGEST_LOAD_SECONDS (60) s: p99 under 100 ms, zero lost (every webhook
-  answered 200, its Message stored, its routing task in the broker's ``routing`` queue). No
-  Celery worker runs: the tasks wait in Redis (counted, then dropped).
+  answered 200, its Message stored ``pending``, a drain task in the broker's ``routing`` queue:
+  webhooks wake one drainer through a Redis flag, not a task each). No Celery worker runs: the
+  tasks wait in Redis (counted, then dropped).
 - routing: BENCH_ROUTING_INTERACTIONS (10,000) queued interactions, BENCH_ROUTING_AGENTS (200)
   present agents, maximum 5. 200 x 5 = 1,000 slots, so the queue is assigned in waves: the
   real ``assign_waiting`` fills every slot (1,000 assignments), the wave's interactions are then
@@ -212,12 +213,16 @@ def bench_ingest() -> None:
             provider=provider, provider_message_id__startswith=f"{run}-load-"
         ).count()
         queued = routing_queue_length() - queued_before
+        pending = Message.objects.filter(
+            provider=provider, provider_message_id__startswith=f"{run}-load-", routing="pending"
+        ).count()
         lat = load.latencies_ms
         lost = load.sent - stored
         print(
             f"webhook ingest open loop {INGEST_RATE:.0f}/s for {INGEST_LOAD_SECONDS:.0f} s: "
             f"{load.sent:,} sent, {load.ok:,} answered 200, {len(load.errors)} errors, "
-            f"{stored:,} stored, {queued:,} routing tasks queued -> {lost} not stored (target 0 "
+            f"{stored:,} stored ({pending:,} pending routing), {queued:,} drain tasks queued "
+            f"-> {lost} not stored (target 0 "
             f"lost; {load.sent - load.answered - len(load.errors)} never answered: still waiting "
             "when the client stopped, 30 s after the last was due); "
             f"latency p50 {percentile(lat, 50):.1f} ms, p99 {percentile(lat, 99):.1f} ms, "

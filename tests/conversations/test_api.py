@@ -22,6 +22,13 @@ from tests.conversations.factories import inbound
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def _no_worker(private_redis):
+    """Replies are stored, not sent, here: a private Redis keeps the suite's worker (started by
+    other tests) from sending them meanwhile."""
+
+
 LIST = "/api/v1/interactions/"
 
 

@@ -14,6 +14,13 @@ from tests.conversations.api_helpers import token_client, world  # noqa: F401  (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def _no_worker(private_redis):
+    """Replies are stored, not sent, here: a private Redis keeps the suite's worker (started by
+    other tests) from sending them meanwhile."""
+
+
 USERS = ["admin", "supervisor", "other_supervisor", "holder", "other_agent"]
 
 
@@ -123,7 +130,9 @@ def test_retry(client, world, who, status):  # noqa: F811
     )
     message_id = sent.json()["id"]
     # The provider refused it (what outbound.send_queued stores when a send fails for good).
-    Message.objects.filter(pk=message_id).update(delivery=Delivery.FAILED, error="refused")
+    Message.objects.filter(pk=message_id).update(
+        delivery=Delivery.FAILED, report_status="rejected", error="refused"
+    )
     response = every[who]("post", f"/api/v1/messages/{message_id}/retry")
     assert response.status_code == status, response.content
     shown = Message.objects.get(pk=message_id).delivery

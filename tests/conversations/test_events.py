@@ -207,7 +207,7 @@ def snapshot(interaction: Interaction) -> tuple[int, dict[int, tuple]]:
 
 
 def test_catching_up_after_any_event_gives_each_missed_change_once(
-    supervisor, group, fake_provider
+    private_redis, supervisor, group, fake_provider
 ) -> None:
     twilio_provider("Twilio main", endpoint=fake_provider.url)
     campaign = make_campaign(supervisor)
