@@ -34,34 +34,86 @@ def queue_group(campaign_id: int) -> str:
     return f"queue.{campaign_id}"
 
 
+# Events waiting for the publisher, at most this many (Redis away): beyond it they are dropped
+# and logged. They are hints; what they say is in the database.
+BACKLOG = 10_000
+SEND_TIMEOUT = 5.0
+
 _loop: asyncio.AbstractEventLoop | None = None
+_queue: asyncio.Queue | None = None
 _loop_pid = 0
 _loop_lock = threading.Lock()
 
 
-def _publisher_loop() -> asyncio.AbstractEventLoop:
-    """One event loop per process, in its own thread, for every publish from synchronous code.
+def _publisher() -> tuple[asyncio.AbstractEventLoop, asyncio.Queue]:
+    """One event loop per process, in its own thread, sending every event of synchronous code
+    in the order it was raised, one after another.
 
     The Redis channel layer keeps a connection pool per event loop; a new loop per publish
-    (``async_to_sync``) would open, and leak, a pool each time in long-running workers."""
-    global _loop, _loop_pid
+    (``async_to_sync``) would open, and leak, a pool each time in long-running workers. The
+    caller does not wait for Redis: a change that raises a thousand events (an assignment pass)
+    hands them over and goes on."""
+    global _loop, _queue, _loop_pid
     with _loop_lock:
         # A forked child (Celery prefork) has the loop object but not its thread: start anew.
         if _loop is None or _loop.is_closed() or _loop_pid != os.getpid():
-            _loop, _loop_pid = asyncio.new_event_loop(), os.getpid()
-            threading.Thread(target=_loop.run_forever, name="events-publisher", daemon=True).start()
-        return _loop
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="events-publisher", daemon=True).start()
+            _queue = asyncio.run_coroutine_threadsafe(_start(), loop).result(timeout=5)
+            _loop, _loop_pid = loop, os.getpid()
+        return _loop, _queue  # type: ignore[return-value]
+
+
+async def _start() -> asyncio.Queue:
+    queue: asyncio.Queue = asyncio.Queue(maxsize=BACKLOG)
+    task = asyncio.get_running_loop().create_task(_deliver(queue))
+    _start.task = task  # type: ignore[attr-defined]  (kept referenced while it runs)
+    return queue
+
+
+async def _deliver(queue: asyncio.Queue) -> None:
+    layer = get_channel_layer()
+    while True:
+        group, message = await queue.get()
+        try:
+            await asyncio.wait_for(layer.group_send(group, message), SEND_TIMEOUT)
+        except Exception:  # a screen hint must not break anything
+            logger.exception(
+                "event not published", extra={"group": group, "kind": message.get("kind")}
+            )
+        finally:
+            queue.task_done()
+
+
+def _enqueue(queue: asyncio.Queue, item: tuple[str, dict[str, Any]]) -> None:
+    try:
+        queue.put_nowait(item)
+    except asyncio.QueueFull:
+        logger.warning("event dropped: publisher backlog full", extra={"group": item[0]})
 
 
 def _send(group: str, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
     try:
-        future = asyncio.run_coroutine_threadsafe(
-            layer.group_send(group, message), _publisher_loop()
-        )
-        future.result(timeout=5)
+        loop, queue = _publisher()
+        loop.call_soon_threadsafe(_enqueue, queue, (group, message))
     except Exception:  # a screen hint must not break the change that raised it
         logger.exception("event not published", extra={"group": group, "kind": message.get("kind")})
+
+
+def flush(timeout: float = 5.0) -> bool:
+    """Wait until every event handed over so far was sent (tests, short-lived commands)."""
+
+    async def _drained() -> None:
+        if _queue is not None:
+            await _queue.join()
+
+    if _loop is None or _loop_pid != os.getpid():
+        return True
+    try:
+        asyncio.run_coroutine_threadsafe(_drained(), _loop).result(timeout=timeout)
+    except Exception:
+        return False
+    return True
 
 
 def publish_now(group: str, kind: str, payload: dict[str, Any]) -> None:
