@@ -2,9 +2,9 @@
 
 - ingest: inbound webhooks through the real URL (``/providers/webhooks/<token>/inbound``, a URL
   provider: stored as a Message, the routing task published to Redis) vs a trivial view
-  (``/bench/ok``, mounted with BENCH_ENDPOINTS) on the same uvicorn server (one process, as
-  ``make run`` starts it; DB_CONN_MAX_AGE=0 there unless BENCH_SERVER_CONN_MAX_AGE says
-  otherwise: under ASGI every request runs in a thread of its own, and a persistent connection
+  (``/bench/ok``, mounted with BENCH_ENDPOINTS) on the same uvicorn server (BENCH_SERVER_WORKERS
+  processes, 2 as docker-compose.yml runs it; DB_CONN_MAX_AGE=0 there unless
+  BENCH_SERVER_CONN_MAX_AGE says otherwise: under ASGI every request runs in a thread of its own, and a persistent connection
   per thread leaks one PostgreSQL connection per request until garbage collection; DB_POOL=1
   tries psycopg's pool). Throughput: BENCH_INGEST_CONCURRENCY (8) keep-alive connections as
   fast as answered, BENCH_INGEST_SECONDS (10) per round, the two alternating over
@@ -44,6 +44,8 @@ import uuid
 from bench import http_load
 from bench.support import ROOT, free_port, percentile, setup_django
 
+# uvicorn processes serving both the webhooks and the baseline (docker-compose.yml runs 2).
+SERVER_WORKERS = int(os.environ.get("BENCH_SERVER_WORKERS", "2"))
 INGEST_CONCURRENCY = int(os.environ.get("BENCH_INGEST_CONCURRENCY", "8"))
 INGEST_SECONDS = float(os.environ.get("BENCH_INGEST_SECONDS", "10"))
 INGEST_ROUNDS = int(os.environ.get("BENCH_INGEST_ROUNDS", "3"))
@@ -95,7 +97,8 @@ def start_server() -> tuple[subprocess.Popen, int]:
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "contactcenter.asgi:application", "--host",
-         "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
+         "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+         "--workers", str(SERVER_WORKERS)],
         cwd=ROOT, env=env,
     )  # fmt: skip
     deadline = time.monotonic() + 30
