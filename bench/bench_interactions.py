@@ -4,15 +4,15 @@
   provider: stored as a Message, the routing task published to Redis) vs a trivial view
   (``/bench/ok``, mounted with BENCH_ENDPOINTS) on the same uvicorn server (BENCH_SERVER_WORKERS
   processes, 2 as docker-compose.yml runs it; DB_CONN_MAX_AGE=0 there unless
-  BENCH_SERVER_CONN_MAX_AGE says otherwise: under ASGI every request runs in a thread of its own, and a persistent connection
-  per thread leaks one PostgreSQL connection per request until garbage collection; DB_POOL=1
-  tries psycopg's pool). Throughput: BENCH_INGEST_CONCURRENCY (8) keep-alive connections as
-  fast as answered, BENCH_INGEST_SECONDS (10) per round, the two alternating over
-  BENCH_INGEST_ROUNDS (3) rounds: at least 50 %. Then an open loop at BENCH_INGEST_RATE (200)
-  requests/s for BENCH_INGEST_LOAD_SECONDS (60) s: p99 under 100 ms, zero lost (every webhook
-  answered 200, its Message stored ``pending``, a drain task in the broker's ``routing`` queue:
-  webhooks wake one drainer through a Redis flag, not a task each). No Celery worker runs: the
-  tasks wait in Redis (counted, then dropped).
+  BENCH_SERVER_CONN_MAX_AGE says otherwise: under ASGI every request runs in a thread of its own,
+  and a persistent connection per thread leaks one PostgreSQL connection per request until
+  garbage collection; DB_POOL=1 takes them from psycopg's pool, as compose does). Throughput:
+  BENCH_INGEST_CONCURRENCY (8) keep-alive connections as fast as answered, BENCH_INGEST_SECONDS
+  (10) per round, the two alternating over BENCH_INGEST_ROUNDS (3) rounds: at least 50 %. Then an
+  open loop at BENCH_INGEST_RATE (200) requests/s for BENCH_INGEST_LOAD_SECONDS (60) s: p99 under
+  100 ms, zero lost (every webhook answered 200, its Message stored ``pending``, a drain task in
+  the broker's ``routing`` queue: webhooks wake one drainer through a Redis flag, not a task
+  each). No Celery worker runs: the tasks wait in Redis (counted, then dropped).
 - routing: BENCH_ROUTING_INTERACTIONS (10,000) queued interactions, BENCH_ROUTING_AGENTS (200)
   present agents, maximum 5. 200 x 5 = 1,000 slots, so the queue is assigned in waves: the
   real ``assign_waiting`` fills every slot (1,000 assignments), the wave's interactions are then
