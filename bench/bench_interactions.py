@@ -1,7 +1,7 @@
 """Interactions benchmarks on PostgreSQL (issue 11), each beside its baseline, same run.
 
 - ingest: inbound webhooks through the real URL (``/providers/webhooks/<token>/inbound``, a URL
-  provider: stored as a Message, the routing task published to Redis) vs a trivial view
+  provider: stored as a pending Message, routing woken) vs a trivial view
   (``/bench/ok``, mounted with BENCH_ENDPOINTS) on the same uvicorn server (BENCH_SERVER_WORKERS
   processes, 2 as docker-compose.yml runs it; DB_CONN_MAX_AGE=0 there unless
   BENCH_SERVER_CONN_MAX_AGE says otherwise: under ASGI every request runs in a thread of its own,
