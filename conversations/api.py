@@ -28,6 +28,7 @@ from accounts.roles import Role
 from agents.break_types import delete_break_type, save_break_type
 from agents.models import BreakType
 from agents.states import AgentState
+from contactcenter.filters import MomentFilter
 from contactcenter.lookups import BIGINT_MAX, one_or_404
 from contactcenter.pagination import IdCursorPagination, whole_number
 from contactcenter.phones import customer_number
@@ -112,10 +113,10 @@ class InteractionFilter(django_filters.FilterSet):
         max_length=40,
         help_text=_("The customer's number, in any spelling (098 123 456, +59898123456)."),
     )
-    opened_after = django_filters.IsoDateTimeFilter(
+    opened_after = MomentFilter(
         field_name="opened_at", lookup_expr="gte", help_text=_("ISO date or datetime.")
     )
-    opened_before = django_filters.IsoDateTimeFilter(
+    opened_before = MomentFilter(
         field_name="opened_at", lookup_expr="lt", help_text=_("ISO date or datetime.")
     )
 

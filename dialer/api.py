@@ -19,6 +19,7 @@ from accounts.access import SectionPermission
 from accounts.roles import Section
 from campaigns.models import Campaign, Schedule
 from campaigns.selectors import campaign_for_user, campaigns_for, schedules_for
+from contactcenter.filters import MomentFilter
 from contactcenter.pagination import IdCursorPagination
 from contactcenter.service_errors import drf_errors
 from dialer.dncr import add_dncr, delete_dncr, dncr_entries_for
@@ -159,10 +160,10 @@ class SpoolFilter(django_filters.FilterSet):
         choices=SpoolState.choices, help_text=_("Spool state code (0–6).")
     )
     destination = django_filters.CharFilter()
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = MomentFilter(
         field_name="created_at", lookup_expr="gte", help_text=_("ISO date or datetime.")
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = MomentFilter(
         field_name="created_at", lookup_expr="lt", help_text=_("ISO date or datetime.")
     )
 

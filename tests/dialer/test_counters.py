@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -54,6 +57,17 @@ def sessions_opened() -> int:
         return cursor.fetchone()[0]
 
 
+def off_loop(function: Callable[..., Any], *args: Any) -> Any:
+    """``async_to_sync(function)(*args)`` in a thread of its own: the session's browser
+    (Playwright's sync API) keeps an event loop in the main thread, where async_to_sync refuses
+    to run."""
+    result: list[Any] = []
+    worker = threading.Thread(target=lambda: result.append(async_to_sync(function)(*args)))
+    worker.start()
+    worker.join()
+    return result[0]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="counts PostgreSQL backends")
 @pytest.mark.django_db(transaction=True)
 def test_trailing_publishes_share_one_connection_closed_when_idle(supervisor):
@@ -63,8 +77,8 @@ def test_trailing_publishes_share_one_connection_closed_when_idle(supervisor):
     stop_trailing_publisher()  # an earlier test's publisher may still hold its connection
     campaign = make_campaign(supervisor, did="")
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(campaign_group(campaign.pk), channel)
+    channel = off_loop(layer.new_channel)
+    off_loop(layer.group_add, campaign_group(campaign.pk), channel)
     before, opened = other_connections(), sessions_opened()
     deadline = time.monotonic() + 1.2  # about six trailing publishes
     while time.monotonic() < deadline:
@@ -73,7 +87,7 @@ def test_trailing_publishes_share_one_connection_closed_when_idle(supervisor):
         time.sleep(0.01)
     sent = counts(campaign.pk)[S.SENT]
     last = None
-    while (message := async_to_sync(receive_within)(layer, channel, 1.0)) is not None:
+    while (message := off_loop(receive_within, layer, channel, 1.0)) is not None:
         last = message
     assert last is not None and last["payload"]["counters"]["sent"] == sent
     assert wait_until(lambda: not other_connections() - before, IDLE_SECONDS + 3)
