@@ -98,6 +98,7 @@ def start_server() -> tuple[subprocess.Popen, int]:
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "contactcenter.asgi:application", "--host",
          "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+         "--timeout-keep-alive", "75",
          "--workers", str(SERVER_WORKERS)],
         cwd=ROOT, env=env,
     )  # fmt: skip

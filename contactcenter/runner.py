@@ -31,7 +31,7 @@ def commands(host: str, port: str, var_dir: Path) -> dict[str, list[str]]:
     }
     procs = {
         "web": [python, "-m", "uvicorn", "contactcenter.asgi:application",
-                "--host", host, "--port", port, "--no-access-log"],
+                "--host", host, "--port", port, "--no-access-log", "--timeout-keep-alive", "75"],
     }  # fmt: skip
     for kind, served in queues.WORKERS.items():
         procs[kind if kind == "worker" else f"worker-{kind}"] = [
