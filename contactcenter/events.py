@@ -81,8 +81,6 @@ async def _deliver(queue: asyncio.Queue) -> None:
             logger.exception(
                 "event not published", extra={"group": group, "kind": message.get("kind")}
             )
-        finally:
-            queue.task_done()
 
 
 def _enqueue(queue: asyncio.Queue, item: tuple[str, dict[str, Any]]) -> None:
@@ -98,22 +96,6 @@ def _send(group: str, message: dict[str, Any]) -> None:
         loop.call_soon_threadsafe(_enqueue, queue, (group, message))
     except Exception:  # a screen hint must not break the change that raised it
         logger.exception("event not published", extra={"group": group, "kind": message.get("kind")})
-
-
-def flush(timeout: float = 5.0) -> bool:
-    """Wait until every event handed over so far was sent (tests, short-lived commands)."""
-
-    async def _drained() -> None:
-        if _queue is not None:
-            await _queue.join()
-
-    if _loop is None or _loop_pid != os.getpid():
-        return True
-    try:
-        asyncio.run_coroutine_threadsafe(_drained(), _loop).result(timeout=timeout)
-    except Exception:
-        return False
-    return True
 
 
 def publish_now(group: str, kind: str, payload: dict[str, Any]) -> None:
