@@ -37,6 +37,12 @@ class User(AbstractUser):
     security_groups = models.ManyToManyField(
         SecurityGroup, blank=True, related_name="users", verbose_name=_("security groups")
     )
+    # Supervisors may mirror this agent's inbox live (Monitoring -> Monitor screen), SPEC §5.
+    screen_monitoring = models.BooleanField(
+        _("screen monitoring"),
+        default=False,
+        help_text=_("Supervisors may watch this agent's inbox screen live."),
+    )
 
     objects = ContactCenterUserManager()
 
