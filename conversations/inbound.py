@@ -18,7 +18,7 @@ from conversations.models import Message
 from conversations.states import Author, Direction, Routing
 from providers.adapters.base import InboundSMS, WebhookRequest
 from providers.models import Provider
-from providers.services import jsonable, parse_inbound
+from providers.services import assemble_parts, is_part, jsonable, read_inbound
 
 ROUTE_TASK = "conversations.tasks.route_messages"
 DRAIN_TASK = "conversations.tasks.route_pending"
@@ -90,11 +90,21 @@ def store_inbound(*, provider: Provider, messages: list[InboundSMS]) -> list[Mes
 
 def receive_inbound(*, provider: Provider, request: WebhookRequest) -> int:
     """Parse one webhook call, store its messages and wake routing after commit; returns how
-    many were new. WebhookError: nothing stored."""
-    with transaction.atomic():
-        new = store_inbound(provider=provider, messages=parse_inbound(provider, request))
-        if new:
-            transaction.on_commit(wake_router)
+    many were new. WebhookError: nothing stored.
+
+    Whole messages go in with one INSERT, which is its own transaction: one round trip to
+    PostgreSQL instead of three (BEGIN, INSERT, COMMIT), which is most of a webhook's time.
+    Parts of a long message are kept and assembled in one transaction with the store."""
+    messages = read_inbound(provider, request)
+    if any(is_part(sms) for sms in messages):
+        with transaction.atomic():
+            new = store_inbound(provider=provider, messages=assemble_parts(provider, messages))
+            if new:
+                transaction.on_commit(wake_router)
+        return len(new)
+    new = store_inbound(provider=provider, messages=messages)
+    if new:
+        transaction.on_commit(wake_router)  # at once, unless a caller holds a transaction
     return len(new)
 
 

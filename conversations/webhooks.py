@@ -13,7 +13,12 @@ from django.views.decorators.csrf import csrf_exempt
 from conversations.inbound import receive_inbound
 from providers.adapters.base import WebhookRequest
 from providers.models import Provider
-from providers.services import adapter_for, provider_for_webhook, receive_status, verify_webhook
+from providers.services import (
+    provider_for_webhook,
+    receive_status,
+    verify_webhook,
+    webhook_adapter,
+)
 from providers.webhook_parsing import WebhookError, decode_params
 
 logger = logging.getLogger("contactcenter.webhooks")
@@ -56,7 +61,7 @@ def provider_webhook(request: HttpRequest, token: str, kind: str) -> HttpRespons
         return JsonResponse({"error": "unknown webhook"}, status=404)
     try:
         hook = webhook_request(request)
-        adapter_handshake = getattr(adapter_for(provider), "handshake", None)
+        adapter_handshake = getattr(webhook_adapter(provider), "handshake", None)
         if request.method == "GET" and adapter_handshake and "hub.mode" in hook.query:
             challenge = adapter_handshake(hook)
             if challenge is None:
@@ -73,7 +78,7 @@ def provider_webhook(request: HttpRequest, token: str, kind: str) -> HttpRespons
             stored = receive_status(provider=provider, request=hook)
     except WebhookError as exc:
         return refused(provider, kind, exc)
-    body, content_type = adapter_for(provider).webhook_reply(kind)
+    body, content_type = webhook_adapter(provider).webhook_reply(kind)
     if not body:
         return JsonResponse({"stored": stored})
     return HttpResponse(body, content_type=content_type)
