@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -36,7 +37,9 @@ def sweep_at_worker_start(**kwargs: Any) -> None:
 def load_provider_adapters(**kwargs: Any) -> None:
     """Import every provider SDK before the first task: importing them takes seconds (Infobip's
     client alone about 6 s), which the first reply after a deploy would otherwise wait for.
-    Prefork children inherit the loaded modules."""
+    Prefork children inherit the loaded modules. They are then frozen out of the garbage
+    collector (see contactcenter/asgi.py): full collections stay short."""
     from providers.adapters import registry
 
     registry()
+    gc.freeze()
