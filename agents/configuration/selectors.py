@@ -7,13 +7,20 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from accounts.models import User
+from accounts.models import SecurityGroup, User
 from accounts.roles import Role
 from campaigns.models import CampaignMember
 from contactcenter.lookups import one_or_404
 
 
 def users_for(user: User) -> QuerySet[User]:
+    """The users ``user`` may see, with their groups and campaigns prefetched: for a
+    supervisor only those of their own groups (nothing of another group is named)."""
+    groups = SecurityGroup.objects.order_by("name")
+    memberships = CampaignMember.objects.select_related("campaign").order_by("campaign__name")
+    if user.role != Role.ADMIN:
+        groups = groups.filter(pk__in=user.security_groups.all())
+        memberships = memberships.filter(campaign__security_group__in=user.security_groups.all())
     if user.role == Role.ADMIN:
         found = User.objects.all()
     elif user.role == Role.SUPERVISOR:
@@ -22,9 +29,9 @@ def users_for(user: User) -> QuerySet[User]:
         ).distinct()
     else:
         found = User.objects.none()
-    memberships = CampaignMember.objects.select_related("campaign").order_by("campaign__name")
     return found.order_by("username").prefetch_related(
-        "security_groups", Prefetch("campaign_memberships", queryset=memberships)
+        Prefetch("security_groups", queryset=groups),
+        Prefetch("campaign_memberships", queryset=memberships),
     )
 
 
