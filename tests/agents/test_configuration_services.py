@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.test import Client, RequestFactory
 
-from accounts.models import ApiToken, SecurityGroup, User
+from accounts.models import ApiToken, User
 from accounts.roles import Role
 from accounts.tokens import create_api_token
 from agents.break_types import save_break_type
