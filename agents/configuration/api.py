@@ -52,6 +52,8 @@ class UserSerializer(serializers.ModelSerializer):
     """What the API shows of a user (never a password)."""
 
     campaigns = serializers.SerializerMethodField(help_text="Campaigns the agent is a member of.")
+    # A plain string: empty when none was given (an "email" format would refuse "").
+    email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
 
     class Meta:
         model = User
