@@ -80,3 +80,16 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class UserSession(models.Model):
+    """Which session belongs to which user: Django's session table has no user column, and
+    ending a user's logins at once (``accounts.sessions.end_access``) must not decode every
+    session. Written at sign-in, removed at sign-out and when the logins are ended."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_keys")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.session_key[:8]}…"

@@ -22,6 +22,8 @@ class Section(models.TextChoices):
     DIALER_MONITOR = "dialer_monitor", _("Dialer monitor")
     RECORDINGS = "recordings", _("Recordings")
     REPORTS = "reports", _("Reports")
+    # Configuration -> Agents: admins edit; supervisors read their groups' agents.
+    AGENTS_CONFIG = "agents_config", _("Agents")
 
 
 _SUPERVISION = {
@@ -32,6 +34,7 @@ _SUPERVISION = {
     Section.DIALER_MONITOR,
     Section.RECORDINGS,
     Section.REPORTS,
+    Section.AGENTS_CONFIG,
 }
 
 SECTIONS_BY_ROLE: dict[str, frozenset[str]] = {

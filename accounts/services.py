@@ -67,3 +67,14 @@ def change_password(*, user: User, password: str | None, keep_api_tokens: bool =
         return 0
     revoked, _count = ApiToken.objects.filter(user=user).delete()
     return revoked
+
+
+def save_security_group(*, group: SecurityGroup | None, values: dict) -> SecurityGroup:
+    """Create or rename a security group (admins); ValidationError naming ``name`` (blank, in
+    use). Renaming changes nothing else: campaigns and users refer to the group, not its name."""
+    group = group or SecurityGroup()
+    name = values.get("name", group.name)
+    group.name = name.strip() if isinstance(name, str) else name
+    group.full_clean()
+    group.save()
+    return group

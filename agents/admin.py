@@ -1,4 +1,5 @@
-"""Break types are edited by admins in the Django admin (SPEC §5 Configuration → Agents)."""
+"""Break types in the Django admin too (the portal's page is Configuration → Agents → Break
+types); the model's checks, the icon name included, apply to both."""
 
 from django.contrib import admin
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.states import AgentState
 from contactcenter.fields import NameField
+from contactcenter.icons import is_icon
 
 
 class BreakType(models.Model):
@@ -18,6 +20,7 @@ class BreakType(models.Model):
         unique_message=_("A break type with this name exists."),
         blank_message=_("Give the break type a name."),
     )
+    # A symbol id of the vendored Bootstrap Icons sprite (contactcenter.icons); blank: none.
     icon = models.CharField(_("icon"), max_length=40, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -26,6 +29,16 @@ class BreakType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        self.icon = (self.icon or "").strip()
+        if self.icon and not is_icon(self.icon):
+            raise ValidationError(
+                {
+                    "icon": _("“%(icon)s” is not an icon of the Bootstrap Icons set.")
+                    % {"icon": self.icon}
+                }
+            )
 
 
 class AgentStatus(models.Model):

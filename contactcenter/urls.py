@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts import views as account_views
 from accounts.api import SecurityGroupViewSet
+from agents.configuration.api import UserViewSet
 from campaigns.api import CampaignViewSet, ScheduleViewSet
 from contactcenter import views
 from contactcenter.apidocs import DocsView, SchemaView
@@ -36,6 +37,7 @@ router.register("security-groups", SecurityGroupViewSet, basename="security-grou
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("messages", MessageViewSet, basename="message")
 router.register("break-types", BreakTypeViewSet, basename="break-type")
+router.register("users", UserViewSet, basename="user")
 
 api_v1 = [
     re_path(r"^me/?$", account_views.me, name="api_me"),  # with or without the slash
@@ -82,6 +84,7 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("dialers/", include("dialer.urls")),
     path("inbox/", include("agents.urls")),
+    path("configuration/", include("agents.configuration.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("recordings/", include("recordings.urls")),
     path("api/v1/", include(api_v1)),

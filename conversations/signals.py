@@ -8,6 +8,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from accounts.sessions import access_ended
+from agents.models import AgentStatus
 from campaigns.models import Campaign, CampaignMember
 from contactcenter.events import end_sockets
 from contactcenter.publishing import publish_on_commit
@@ -32,6 +34,14 @@ def agent_signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> Non
         sign_out(user.pk)
     session = getattr(request, "session", None)
     end_sockets(user.pk, getattr(session, "session_key", None) or "")
+
+
+@receiver(access_ended)
+def agent_access_ended(sender: Any, user_id: int, reason: str, **kwargs: Any) -> None:
+    """An admin ended every login of the user (deactivated, role or campaigns changed, password
+    reset): an agent is disconnected at once and their interactions requeued."""
+    if AgentStatus.objects.filter(agent_id=user_id).exists():
+        sign_out(user_id, reason=reason)
 
 
 @receiver(delivery_reports_received)

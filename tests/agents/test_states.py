@@ -8,7 +8,7 @@ import logging
 import pytest
 from django.core.exceptions import ValidationError
 
-from agents.models import AgentStateChange, AgentStatus
+from agents.models import AgentStateChange, AgentStatus, BreakType
 from agents.services import agent_state, lock_status, record_state
 from agents.states import ALLOWED_TRANSITIONS, AgentState
 from conversations.closing import close_interaction
@@ -93,6 +93,7 @@ def test_only_agents_have_states(client, supervisor):
 
 @pytest.mark.django_db(transaction=True)
 def test_load_and_breaks_move_the_state_and_each_change_is_recorded(supervisor, agent):
+    BreakType.objects.get_or_create(name="Lunch")  # seeded, but emptied by transactional tests
     campaign = make_campaign(supervisor, max_interactions_per_agent=2)
     member(campaign, agent)  # signed in: free
     route_message(inbound(provider(), "099123456").pk)
