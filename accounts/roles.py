@@ -22,6 +22,7 @@ class Section(models.TextChoices):
     DIALER_MONITOR = "dialer_monitor", _("Dialer monitor")
     RECORDINGS = "recordings", _("Recordings")
     REPORTS = "reports", _("Reports")
+    SIMULATOR = "simulator", _("Simulator")
 
 
 _SUPERVISION = {
@@ -32,6 +33,7 @@ _SUPERVISION = {
     Section.DIALER_MONITOR,
     Section.RECORDINGS,
     Section.REPORTS,
+    Section.SIMULATOR,
 }
 
 SECTIONS_BY_ROLE: dict[str, frozenset[str]] = {

@@ -84,6 +84,7 @@ urlpatterns = [
     path("inbox/", include("agents.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("recordings/", include("recordings.urls")),
+    path("simulator/", include("simulator.urls")),
     path("api/v1/", include(api_v1)),
     path("Integra/resources/SMS/SendSMS", SendSMS.as_view(), name="sendsms"),
     re_path(
