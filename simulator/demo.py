@@ -81,7 +81,7 @@ def create_demo_campaign() -> list[str]:
         )
         done.append(f"Campaign “{CAMPAIGN}” on {PROVIDER}, DID {DID}, with pre-set responses.")
     elif campaign.provider.api_type != Sandbox.api_type:
-        done.append(f"Campaign “{CAMPAIGN}” exists on a provider that is not a sandbox; left as is.")
+        done.append(f"Campaign “{CAMPAIGN}” exists on a provider that is no sandbox; left as is.")
     agents = [
         agent
         for agent in User.objects.filter(username__in=AGENTS, role=Role.AGENT)
