@@ -18,7 +18,7 @@ from conversations.routing import route_message
 from conversations.states import Author, BotKind, Delivery
 from providers.adapters.base import OutgoingSMS, SendError
 from providers.delivery import DeliveryStatus
-from providers.models import DeliveryReport, OutboundMessage
+from providers.models import DeliveryReport, OutboundMessage, Provider
 from providers.services import adapter_for, save_provider, send_message
 from simulator.deliveries import report_next, stalled
 from simulator.models import SandboxDelivery
@@ -145,3 +145,42 @@ def test_an_unsaved_configuration_records_nothing():
     config = config_for(provider)
     Sandbox(config.__class__(api_type="Sandbox")).send(OutgoingSMS("+59899123456", "x"))
     assert not SandboxDelivery.objects.exists()
+
+
+def test_the_api_creates_it_with_a_name_alone_and_the_page_test_sends_through_it(client, admin):
+    from accounts.tokens import create_api_token
+
+    _token, key = create_api_token(user=admin, name="tests")
+    created = client.post(
+        "/api/v1/providers/",
+        {"name": "Try", "api_type": "Sandbox"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {key}",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["channel"] == "sms"
+    client.force_login(admin)
+    html = client.post(
+        f"/providers/{created.json()['id']}/test/",
+        {"destination": "+59899111222", "message": "Hola"},
+    ).content.decode()
+    sent = OutboundMessage.objects.get()
+    assert sent.provider_message_id.startswith("sandbox-")
+    assert f"Sent: provider id {sent.provider_message_id}" in html
+    assert SandboxDelivery.objects.get().text == "Hola"
+
+
+def test_the_providers_page_form_saves_it_with_no_credentials(client, admin):
+    client.force_login(admin)
+    response = client.post(
+        "/providers/",
+        {
+            "name": "Demo sandbox",
+            "api_type": "Sandbox",
+            "encoding": "auto",
+            "connect_timeout": "5",
+            "read_timeout": "15",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert Provider.objects.get(name="Demo sandbox").api_type == "Sandbox"
