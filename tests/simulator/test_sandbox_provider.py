@@ -184,3 +184,15 @@ def test_the_providers_page_form_saves_it_with_no_credentials(client, admin):
     )
     assert response.status_code == 302, response.content.decode()[-2000:]
     assert Provider.objects.get(name="Demo sandbox").api_type == "Sandbox"
+
+
+def test_the_sweeper_hands_a_lost_report_task_over_once(private_redis, settings):
+    from contactcenter.sweeper import sweep
+
+    settings.SWEEP_AFTER_SECONDS = 0
+    settings.SANDBOX_DELIVERED_AFTER = 0
+    provider = sandbox_provider()
+    # In a test transaction nothing is published after commit: the report task is "lost".
+    adapter_for(provider).send(OutgoingSMS("+59899123456", "Hi", encoding="GSM7"))
+    assert sweep()["sandbox"] == 1
+    assert sweep()["sandbox"] == 0  # handed over a moment ago: its task may be waiting
