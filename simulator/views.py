@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import section_required
-from accounts.roles import Section
+from accounts.roles import Role, Section
 from providers.text import max_length
 from simulator.selectors import conversation, message_row, sandbox_campaign_for_user
 from simulator.selectors import sandbox_campaigns as campaigns_of
@@ -40,7 +40,7 @@ def simulator_page(request: HttpRequest) -> HttpResponse:
             "section": Section.SIMULATOR,
             "campaigns": campaigns,
             "max_length": max_length(),
-            "is_admin": request.user.role == "admin",
+            "is_admin": request.user.role == Role.ADMIN,
         },
     )
 
