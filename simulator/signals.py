@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.dispatch import receiver
 
 from providers.adapters.base import OutgoingSMS
@@ -21,9 +22,17 @@ def sandbox_message_sent(
     segments: int,
     **kwargs: Any,
 ) -> None:
-    record_send(
-        provider_id=provider_id,
-        message=message,
-        provider_message_id=provider_message_id,
-        segments=segments,
-    )
+    """Record the send. The dialer sends from a pool of threads that otherwise never touch the
+    database: a connection this opened in such a thread is closed again, so those threads hold
+    none between sends (as a real provider's send would leave them)."""
+    opened_here = connection.connection is None
+    try:
+        record_send(
+            provider_id=provider_id,
+            message=message,
+            provider_message_id=provider_message_id,
+            segments=segments,
+        )
+    finally:
+        if opened_here and not connection.in_atomic_block:
+            connection.close()
