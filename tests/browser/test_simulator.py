@@ -95,6 +95,12 @@ def test_simulator_drives_a_conversation_end_to_end(page, browser, live_url, cel
         assert page.evaluate("window.__sameDocument") is True  # live, not reloaded
         assert page.evaluate("window.__xss") is None  # neither text ran as markup
         screenshot(page, "simulator-1280")
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column
+        page.get_by_test_id("sim-text").scroll_into_view_if_needed()
+        expect(page.get_by_test_id("sim-send")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways at 390 px ({width} px wide)"
+        screenshot(page, "simulator-390")
 
         sent = SandboxDelivery.objects.get(text=AGENT_TEXT)
         assert (sent.number, sent.reported) == ("+59899123456", "delivered")
