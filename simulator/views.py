@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -40,6 +41,7 @@ def simulator_page(request: HttpRequest) -> HttpResponse:
             "section": Section.SIMULATOR,
             "campaigns": campaigns,
             "max_length": max_length(),
+            "poll_ms": int(settings.SIMULATOR_POLL_SECONDS * 1000),
             "is_admin": request.user.role == Role.ADMIN,
         },
     )

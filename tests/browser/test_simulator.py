@@ -38,7 +38,37 @@ def assigned_to_agent(request, live_url: str, key: str, seconds: float = 20) -> 
     raise AssertionError("the customer's message never reached agent1")
 
 
-def test_simulator_drives_a_conversation_end_to_end(page, browser, live_url, celery_worker):
+class SocketCutter:
+    """Passes the page's event socket through to the server until ``cut()``: then the socket is
+    closed and reconnections are refused until ``restore()``."""
+
+    def __init__(self) -> None:
+        self.refusing = False
+        self.open: list = []
+
+    def route(self, socket) -> None:
+        if self.refusing:
+            socket.close(code=4000, reason="cut by the test")
+            return
+        self.open.append((socket, socket.connect_to_server()))
+
+    def cut(self) -> None:
+        self.refusing = True
+        for page_side, server_side in self.open:
+            server_side.close()
+            page_side.close(code=4000, reason="cut by the test")
+        self.open.clear()
+
+    def restore(self) -> None:
+        self.refusing = False
+
+
+def test_simulator_drives_a_conversation_end_to_end(
+    page, browser, live_url, celery_worker, settings
+):
+    settings.SIMULATOR_POLL_SECONDS = (
+        600  # what reaches the page comes by the socket or a reconnect
+    )
     group = SecurityGroup.objects.create(name="Demo")
     make_user("admin", Role.ADMIN)
     make_user("supervisor", Role.SUPERVISOR, [group])
@@ -57,6 +87,8 @@ def test_simulator_drives_a_conversation_end_to_end(page, browser, live_url, cel
         agent_tab.wait_for_selector("body[data-live=connected]")
 
         # The supervisor's window plays the customer.
+        sockets = SocketCutter()
+        page.route_web_socket("**/ws/events/", sockets.route)
         sign_in(page, live_url, "supervisor")
         page.goto(f"{live_url}/simulator/")
         page.evaluate("window.__sameDocument = true")
@@ -95,6 +127,31 @@ def test_simulator_drives_a_conversation_end_to_end(page, browser, live_url, cel
         assert page.evaluate("window.__sameDocument") is True  # live, not reloaded
         assert page.evaluate("window.__xss") is None  # neither text ran as markup
         screenshot(page, "simulator-1280")
+
+        # The socket is cut; a reply delivered meanwhile shows once it reconnects (catch-up
+        # from the database), once.
+        sockets.cut()
+        page.wait_for_selector("body[data-live=disconnected]")
+        page.evaluate("document.getElementById('simulator').dataset.live = ''")
+        answer = agent_context.request.post(
+            f"{live_url}/api/v1/interactions/{interaction['id']}/reply",
+            headers={"Authorization": f"Token {key}", "Content-Type": "application/json"},
+            data={"text": "Sent while you were away"},
+        )
+        assert answer.status == 201, answer.text()
+        deadline = time.monotonic() + 20
+        while not SandboxDelivery.objects.filter(
+            text="Sent while you were away", reported="delivered"
+        ).exists():
+            assert time.monotonic() < deadline, "the second reply was never delivered"
+            time.sleep(0.2)  # a poll interval
+        expect(page.get_by_text("Sent while you were away")).to_have_count(0)
+        sockets.restore()
+        page.wait_for_selector("#simulator[data-live=subscribed]", timeout=40_000)
+        late = reply.filter(has_text="Sent while you were away")
+        expect(late).to_have_count(1)
+        expect(late.get_by_test_id("sim-delivery")).to_have_text(re.compile("Delivered"))
+        expect(reply).to_have_count(2)
         page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column
         page.get_by_test_id("sim-text").scroll_into_view_if_needed()
         expect(page.get_by_test_id("sim-send")).to_be_visible()
