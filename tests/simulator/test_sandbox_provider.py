@@ -19,7 +19,7 @@ from conversations.states import Author, BotKind, Delivery
 from providers.adapters.base import OutgoingSMS, SendError
 from providers.delivery import DeliveryStatus
 from providers.models import DeliveryReport, OutboundMessage, Provider
-from providers.services import adapter_for, save_provider, send_message
+from providers.services import adapter_for, send_message
 from simulator.deliveries import report_next, stalled
 from simulator.models import SandboxDelivery
 from simulator.services import send_as_customer
