@@ -19,6 +19,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py create_demo_users
+	$(BIN)/python manage.py create_demo_campaign
 	$(BIN)/python -m contactcenter.runner
 
 test: $(STAMP)

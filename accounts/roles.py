@@ -22,6 +22,7 @@ class Section(models.TextChoices):
     DIALER_MONITOR = "dialer_monitor", _("Dialer monitor")
     RECORDINGS = "recordings", _("Recordings")
     REPORTS = "reports", _("Reports")
+    SIMULATOR = "simulator", _("Simulator")
     # Configuration -> Agents: admins edit; supervisors read their groups' agents.
     AGENTS_CONFIG = "agents_config", _("Agents")
 
@@ -34,6 +35,7 @@ _SUPERVISION = {
     Section.DIALER_MONITOR,
     Section.RECORDINGS,
     Section.REPORTS,
+    Section.SIMULATOR,
     Section.AGENTS_CONFIG,
 }
 

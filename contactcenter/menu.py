@@ -36,6 +36,7 @@ MENU = [
     MenuEntry(Section.DIALER_MONITOR, "dialer:monitor"),
     MenuEntry(Section.RECORDINGS, "recordings:index"),
     MenuEntry(Section.REPORTS, "monitoring:reports"),
+    MenuEntry(Section.SIMULATOR, "simulator:index"),
     MenuEntry(Section.AGENTS_CONFIG, "agents_config:index", group=_("Configuration")),
 ]
 

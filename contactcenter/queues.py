@@ -24,4 +24,5 @@ WORKERS: dict[str, tuple[str, ...]] = {
 ROUTES: dict[str, dict[str, str]] = {
     "dialer.tasks.send_batches": {"queue": DIALER},
     "conversations.tasks.*": {"queue": ROUTING},
+    "simulator.tasks.*": {"queue": ROUTING},  # a Sandbox provider's delivery reports
 }

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "dialer",
     "monitoring",
     "recordings",
+    "simulator",
     "axes",  # sign-in lockout after repeated failures (brute force)
 ]
 
@@ -229,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # The sweeper resumes stored work still unprocessed after this many seconds.
 SWEEP_AFTER_SECONDS = float(os.environ.get("SWEEP_AFTER_SECONDS", "10"))
+# Seconds between a Sandbox provider's "sent" and "delivered" reports (simulator.deliveries).
+SANDBOX_DELIVERED_AFTER = float(os.environ.get("SANDBOX_DELIVERED_AFTER", "1"))
+# The simulator page reads its conversation again this often (a missed event's safety net).
+SIMULATOR_POLL_SECONDS = float(os.environ.get("SIMULATOR_POLL_SECONDS", "10"))
 # SMS dialer: batch tasks in flight per dialer (keep below the workers' total concurrency so a
 # slow provider never takes every worker), and how long one task sends before handing over.
 DIALER_PARALLEL_BATCHES = int(os.environ.get("DIALER_PARALLEL_BATCHES", "4"))

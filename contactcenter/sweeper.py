@@ -155,6 +155,14 @@ def resume_dialers(full: bool = False) -> int:
     return start_batches()
 
 
+def resume_sandbox_reports(full: bool = False) -> int:
+    """Messages a Sandbox provider accepted whose next delivery report is overdue (its task was
+    lost): play it (their usual task, ``simulator.deliveries``)."""
+    from simulator.deliveries import REPORT_TASK, stalled
+
+    return hand_over("sandbox", REPORT_TASK, stalled(MOST_PER_RUN))
+
+
 KINDS: dict[str, Callable[..., int]] = {
     "inbound": resume_inbound,
     "outbound": resume_outbound,
@@ -162,6 +170,7 @@ KINDS: dict[str, Callable[..., int]] = {
     "deletions": resume_deletions,
     "sent_rows": resume_sent_rows,
     "dialers": resume_dialers,
+    "sandbox": resume_sandbox_reports,
 }
 
 

@@ -87,6 +87,7 @@ urlpatterns = [
     path("configuration/", include("agents.configuration.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("recordings/", include("recordings.urls")),
+    path("simulator/", include("simulator.urls")),
     path("api/v1/", include(api_v1)),
     path("Integra/resources/SMS/SendSMS", SendSMS.as_view(), name="sendsms"),
     re_path(

@@ -45,6 +45,7 @@ def config_for(provider: Provider) -> ProviderConfig:
         status_url=status_url,
         connect_timeout=provider.connect_timeout,
         read_timeout=provider.read_timeout,
+        provider_id=provider.pk,
     )
 
 

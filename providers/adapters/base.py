@@ -53,6 +53,7 @@ class ProviderConfig:
     status_url: str = ""  # where the provider should post delivery reports, when known
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    provider_id: int | None = None  # the saved provider's id (None for an unsaved config)
 
     def setting(self, key: str, default: Any = "") -> Any:
         value = self.settings.get(key)

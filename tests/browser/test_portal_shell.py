@@ -16,9 +16,9 @@ pytestmark = pytest.mark.browser
 
 EXPECTED_MENUS = {
     "admin": ["SMS / WhatsApp", "Campaigns", "Members", "SMS dialers", "Agent inbox", "Monitoring",
-              "Dialer monitor", "Recordings", "Reports", "Agents"],
+              "Dialer monitor", "Recordings", "Reports", "Simulator", "Agents"],
     "supervisor": ["Campaigns", "Members", "SMS dialers", "Monitoring", "Dialer monitor",
-                   "Recordings", "Reports", "Agents"],
+                   "Recordings", "Reports", "Simulator", "Agents"],
     "agent1": ["Agent inbox"],
     "agent2": ["Agent inbox"],
 }  # fmt: skip

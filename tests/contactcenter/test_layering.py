@@ -37,7 +37,7 @@ LAYERS: list[set[str]] = [
     {"campaigns"},
     {"agents"},
     {"conversations"},
-    {"dialer", "monitoring", "recordings"},  # siblings: none imports another
+    {"dialer", "monitoring", "recordings", "simulator"},  # siblings: none imports another
     {"wiring"},  # WIRING
 ]
 APPS = set().union(*LAYERS) - {"web", "wiring"}

@@ -163,6 +163,7 @@ SAMPLES = {
     ],
 }
 SAMPLES["presets"] = SAMPLES["urlapi"]  # fmt: skip
+SAMPLES["sandbox"] = SAMPLES["urlapi"]  # the Sandbox takes the generic format
 
 texts = st.one_of(
     st.text(max_size=12),
