@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
@@ -55,6 +56,15 @@ def inbox_config(agent: User) -> dict[str, Any]:
     }
 
 
+# The emoji picker (a web component) puts its stylesheet in a <style> element of its shadow
+# root and sizes parts of itself with style attributes. This page alone allows exactly that
+# stylesheet (its hash: emoji-picker-element 1.29.1; tests/browser/test_inbox.py fails on a CSP
+# violation if the vendored file changes) and style attributes; scripts stay 'self' only.
+PICKER_STYLE_HASH = "'sha256-rg2BpwZ4T9EADaas/dlxn0KsISPDXXIabE9pnJ++3UQ='"
+PICKER_CSP = {"style-src": [PICKER_STYLE_HASH], "style-src-attr": ["'unsafe-inline'"]}
+
+
+@csp_update(PICKER_CSP)
 @section_required(Section.INBOX)
 def inbox(request: HttpRequest) -> HttpResponse:
     return render(

@@ -867,6 +867,8 @@
       var isNew = !rows[payload.id];
       upsertRow(payload);
       renderList();
+      // A new row's last message (the customer's) was published before it was assigned to me.
+      if (isNew) { loadList(); }
       if (isNew) { announce(interpolate(_("New interaction: %(number)s"), { number: payload.number }, true)); }
     },
     "interaction.closed": function (payload) {
