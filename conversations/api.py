@@ -271,9 +271,7 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         responses=InboxEntrySerializer(many=True),
-        parameters=[
-            OpenApiParameter("q", str, description="Campaign name or customer number.")
-        ],
+        parameters=[OpenApiParameter("q", str, description="Campaign name or customer number.")],
         description="Agents: the inbox list (open interactions, then the last 30 closed).",
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)

@@ -37,12 +37,14 @@ def _with_summary(interactions: QuerySet[Interaction]) -> QuerySet[Interaction]:
 
 
 def _search(interactions: QuerySet[Interaction], query: str) -> QuerySet[Interaction]:
-    """Campaign name (any part of it) or customer number (its digits, in any spelling)."""
+    """Campaign name (any part of it) or customer number (any run of its digits, spaces and
+    a leading trunk 0 ignored)."""
     query = query.strip()
     if not query:
         return interactions
     found = Q(campaign__name__icontains=query)
-    digits = re.sub(r"\D", "", query)
+    # A national number's trunk 0 (099 123 456) is not in the stored +59899123456.
+    digits = re.sub(r"\D", "", query).lstrip("0")
     if len(digits) >= 3:
         found |= Q(number__contains=digits)
     return interactions.filter(found)

@@ -70,7 +70,10 @@ def reply(*, interaction_id: int, agent: User, text: str, key: str = "") -> Mess
         )
         if key:
             earlier = Message.objects.filter(
-                interaction_id=interaction.pk, direction=Direction.OUT, raw__client_key=key, agent_id=agent.pk
+                interaction_id=interaction.pk,
+                direction=Direction.OUT,
+                raw__client_key=key,
+                agent_id=agent.pk,
             ).first()
             if earlier is not None:
                 return earlier

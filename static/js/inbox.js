@@ -118,7 +118,7 @@
   function matchesSearch(row) {
     if (!searchQuery) { return true; }
     var q = searchQuery.toLowerCase();
-    var digits = q.replace(/\D/g, "");
+    var digits = q.replace(/\D/g, "").replace(/^0+/, "");
     return campaignName(row).toLowerCase().indexOf(q) !== -1 ||
       (digits.length >= 3 && row.number.indexOf(digits) !== -1);
   }

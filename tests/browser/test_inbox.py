@@ -210,9 +210,9 @@ def test_an_agents_day_in_the_inbox(page, browser, live_url, world) -> None:
     shown = agent1.locator("#message-list [data-message-id]").evaluate_all(
         "els => els.map(e => e.dataset.messageId)"
     )
-    assert len(shown) == len(set(shown)) == Message.objects.filter(
-        interaction__number=BRUNO
-    ).count()
+    assert (
+        len(shown) == len(set(shown)) == Message.objects.filter(interaction__number=BRUNO).count()
+    )
 
     # Start interaction: a bad number is refused in the dialog, a good one opens it.
     agent1.click("#start-button")
