@@ -285,8 +285,17 @@ def test_customer_text_is_text_and_a_long_message_keeps_the_layout(page, live_ur
     open_inbox(page, live_url, "agent1")
     world.customer_writes(CARLA, XSS[0])
     expect(row(page, CARLA)).to_be_visible()
-    row(page, CARLA).click()
+    # Keyboard only: "?" lists the shortcuts, Esc closes it, "j" opens the first interaction.
+    page.locator("body").press("?")
+    expect(page.locator("#help-dialog")).to_be_visible()
+    expect(page.locator("#help-dialog")).to_contain_text("Next / previous interaction")
+    page.keyboard.press("Escape")
+    expect(page.locator("#help-dialog")).to_be_hidden()
+    page.keyboard.press("j")
+    expect(page.locator("#conversation-number")).to_have_text(CARLA)
     world.customer_writes(CARLA, XSS[1])
+    # Screen readers hear it (the live region), as text.
+    expect(page.locator("#inbox-announcer")).to_contain_text("New message from " + CARLA)
     long_text = ("Lorem-ipsum-" * 200)[:1998] + " ."
     world.customer_writes(CARLA, long_text)
     for text in XSS:
