@@ -5,7 +5,7 @@
   ``routing`` queue (BENCH_ROUTING_CONCURRENCY, 4 as compose runs it) and the embedded Redis
   (channel layer and broker). BENCH_INBOX_AGENTS (50) agents connected to ``/ws/events/`` (their
   presence, as the inbox page keeps it), members of one campaign of a URL provider. Warm-up:
-  BENCH_INBOX_CUSTOMERS (500) customers write once and their interactions are assigned (untimed).
+  BENCH_INBOX_CUSTOMERS (200) customers write once and their interactions are assigned (untimed).
   Then an open loop of inbound webhooks at BENCH_INBOX_RATE (50) per second for
   BENCH_INBOX_SECONDS (60) s, each from one of those customers, each text carrying its send
   time: latency = the instant the holder's socket receives its ``message.new`` minus the instant
@@ -33,12 +33,12 @@ import urllib.parse
 import uuid
 
 from bench import http_load
-from bench.support import ROOT, percentile, setup_django
+from bench.support import ROOT, free_port, percentile, setup_django
 
 SERVER_WORKERS = int(os.environ.get("BENCH_SERVER_WORKERS", "2"))
 ROUTING_CONCURRENCY = os.environ.get("BENCH_ROUTING_CONCURRENCY", "4")
 AGENTS = int(os.environ.get("BENCH_INBOX_AGENTS", "50"))
-CUSTOMERS = int(os.environ.get("BENCH_INBOX_CUSTOMERS", "500"))
+CUSTOMERS = int(os.environ.get("BENCH_INBOX_CUSTOMERS", "200"))
 RATE = float(os.environ.get("BENCH_INBOX_RATE", "50"))
 SECONDS = float(os.environ.get("BENCH_INBOX_SECONDS", "60"))
 HISTORY = int(os.environ.get("BENCH_INBOX_HISTORY", "1000"))
@@ -76,9 +76,25 @@ def world(run: str):  # noqa: ANN201
 
 
 def start_server() -> tuple[subprocess.Popen, int]:
-    from bench.bench_interactions import start_server as start
-
-    return start()
+    """uvicorn as compose runs it (keep-alive 75 s, BENCH_SERVER_WORKERS processes); waits up to
+    120 s for it to answer (importing every provider SDK takes a while on a busy machine)."""
+    port = free_port()
+    env = {**os.environ, "BENCH_ENDPOINTS": "1", "DB_CONN_MAX_AGE": "0"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "contactcenter.asgi:application", "--host",
+         "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+         "--timeout-keep-alive", "75", "--workers", str(SERVER_WORKERS)],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    raw = http_load.request_bytes("/bench/ok", b"", "text/plain")
+    while True:
+        if http_load.closed_loop(port, lambda i: raw, concurrency=1, seconds=0.01).ok:
+            return process, port
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.5)
 
 
 def start_worker() -> subprocess.Popen:
@@ -154,8 +170,8 @@ def webhook(path: str, customer: int, text: str) -> bytes:
 
 
 def bench_live() -> None:
-    from conversations.models import Interaction, Message
-    from conversations.states import InteractionState, Routing
+    from conversations.models import Interaction
+    from conversations.states import InteractionState
     from providers.configuration import webhook_url
 
     run = uuid.uuid4().hex[:6]
@@ -185,7 +201,7 @@ def bench_live() -> None:
                 campaign=campaign, state=InteractionState.ASSIGNED
             ).count()
 
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600
         while assigned() < CUSTOMERS and time.monotonic() < deadline:
             time.sleep(0.5)
         print(f"warm-up: {assigned()} of {CUSTOMERS} customers assigned to {AGENTS} agents")
@@ -207,13 +223,25 @@ def bench_live() -> None:
             time.sleep(0.2)
         time.sleep(1)
         after = os.getloadavg()
+        report(sockets, load, holders, agents, marker, before, after)
     finally:
         sockets.stop.set()
         sockets.thread.join(5)
-        worker.terminate()
-        server.terminate()
-        worker.wait(20)
-        server.wait(20)
+        for process in (worker, server):
+            process.terminate()
+        for process in (worker, server):
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+def report(sockets, load, holders, agents, marker, before, after) -> None:  # noqa: ANN001
+    from conversations.models import Message
+    from conversations.states import Routing
+
+    total = int(RATE * SECONDS)
     numbers = [n for _agent, n, _ms in sockets.received]
     latencies = [ms for _agent, _n, ms in sockets.received]
     wrong_agent = sum(
