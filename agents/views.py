@@ -67,6 +67,8 @@ PICKER_CSP = {"style-src": [PICKER_STYLE_HASH], "style-src-attr": ["'unsafe-inli
 @csp_update(PICKER_CSP)
 @section_required(Section.INBOX)
 def inbox(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_agent:  # an admin may open every section; the inbox is an agent's
+        return render(request, "agents/inbox_not_agent.html", {"section": Section.INBOX})
     return render(
         request,
         "agents/inbox.html",

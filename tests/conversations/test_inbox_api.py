@@ -156,3 +156,10 @@ def test_previous_interactions_are_the_customers_closed_ones_the_user_may_read(
     not_holder = other if holder_now == holder else holder
     assert token_client(client, not_holder)("get", f"{base}/").status_code == 404
     assert token_client(client, other_supervisor)("get", f"{base}/").status_code == 404
+
+
+def test_an_admin_opening_the_inbox_is_told_whose_it_is(client, admin) -> None:
+    client.force_login(admin)
+    html = client.get("/inbox/").content.decode()
+    assert "The inbox belongs to agents" in html
+    assert 'id="composer-text"' not in html
