@@ -129,6 +129,7 @@ class Sockets:
         self.ready = threading.Event()
         self.stop = threading.Event()
         self.connected = 0
+        self.kinds: dict[str, int] = {}
         self.thread = threading.Thread(target=lambda: asyncio.run(self.main()), daemon=True)
 
     async def listen(self, index: int, cookie: str) -> None:
@@ -146,6 +147,7 @@ class Sockets:
                     continue
                 now = time.time()
                 event = json.loads(raw)
+                self.kinds[event["kind"]] = self.kinds.get(event["kind"], 0) + 1
                 if event["kind"] != "message.new":
                     continue
                 text = event["payload"]["message"]["text"]
@@ -170,15 +172,19 @@ def webhook(path: str, customer: int, text: str) -> bytes:
 
 
 def bench_live() -> None:
-    from conversations.models import Interaction
-    from conversations.states import InteractionState
+    from conversations.models import Interaction, Message
+    from conversations.states import InteractionState, Routing
     from providers.configuration import webhook_url
 
     run = uuid.uuid4().hex[:6]
     provider, campaign, agents = world(run)
-    # A clean campaign: earlier runs' interactions closed.
+    # A clean campaign: earlier runs' interactions closed, and what an interrupted run left
+    # waiting for routing set aside (routing drains oldest first: it would come before this run).
     Interaction.objects.filter(campaign=campaign).exclude(state=InteractionState.CLOSED).update(
         state=InteractionState.CLOSED, closed_at=None
+    )
+    Message.objects.filter(provider=provider, routing=Routing.PENDING).update(
+        routing=Routing.UNROUTED
     )
     path = urllib.parse.urlsplit(webhook_url(provider, "inbound", "http://127.0.0.1")).path
     server, port = start_server()
@@ -250,6 +256,10 @@ def report(sockets, load, holders, agents, marker, before, after) -> None:  # no
         if holders.get(f"+598994{(n % CUSTOMERS):05d}") != agents[agent].username
     )
     stored = Message.objects.filter(text__startswith=marker, routing=Routing.ROUTED).count()
+    print(f"events received by kind: {sockets.kinds}; webhooks {load.statuses} {load.errors[:3]}")
+    if not latencies:
+        print(f"live: nothing received of {total} ({stored} routed)")
+        return
     print(
         f"live: {AGENTS} agents connected, {RATE:g} webhooks/s for {SECONDS:g} s: "
         f"{load.ok} of {total} answered 200, {stored} routed, {len(set(numbers))} received "
