@@ -47,10 +47,19 @@ def route_message(message_id: int, *, now: dt.datetime | None = None) -> str:
     """Route one stored inbound message; returns its routing state afterwards. ``now`` (the
     instant the schedule is read at) defaults to the current time."""
     now = now or timezone.now()
+    state, waiting_in = _route(message_id, now)
+    if waiting_in is not None:
+        assign_waiting(waiting_in, now=now)
+    return state
+
+
+def _route(message_id: int, now: dt.datetime) -> tuple[str, int | None]:
+    """Put the message in its interaction; returns the routing state and, when the interaction
+    waits in a campaign's queue, that campaign's id (to be assigned by the caller)."""
     with transaction.atomic():
         message = Message.objects.select_for_update(no_key=True).filter(pk=message_id).first()
         if message is None or message.routing not in (Routing.PENDING, Routing.UNROUTED):
-            return message.routing if message else ""
+            return (message.routing if message else ""), None
         campaign = campaign_for_inbound(
             provider_id=message.provider_id,
             did=message.did,
@@ -65,12 +74,10 @@ def route_message(message_id: int, *, now: dt.datetime | None = None) -> str:
                     "inbound message unrouted: no campaign takes it",
                     extra={"message_id": message.pk, "provider": message.provider_id},
                 )
-            return Routing.UNROUTED
+            return Routing.UNROUTED, None
         interaction = _join(campaign, message, now)
         waiting = interaction.state == InteractionState.QUEUED
-    if waiting:
-        assign_waiting(campaign.pk, now=now)
-    return Routing.ROUTED
+    return Routing.ROUTED, campaign.pk if waiting else None
 
 
 def _join(campaign: Campaign, message: Message, now: dt.datetime) -> Interaction:
@@ -140,6 +147,9 @@ def route_unrouted(*, limit: int = 1000) -> int:
 
 DRAIN_CHUNK = 200
 DRAIN_SECONDS = 20.0
+# The drainer assigns the campaigns whose queue grew at most this long after routing into them
+# (and at the end of every chunk): one assign_waiting per campaign per burst, not per message.
+ASSIGN_EVERY_SECONDS = 0.05
 
 
 def drain_pending() -> int:
@@ -165,8 +175,7 @@ def drain_pending() -> int:
                     return routed  # another drainer is awake and will route them
             except RedisError:
                 pass  # route them anyway; two drainers never route a message twice
-        for message_id in ids:
-            route_message(message_id)
+        _route_chunk(ids)
         routed += len(ids)
         with contextlib.suppress(RedisError):
             client.expire(AWAKE_KEY, AWAKE_SECONDS)
@@ -175,3 +184,27 @@ def drain_pending() -> int:
                 with contextlib.suppress(RedisError):
                     client.delete(AWAKE_KEY)
             return routed
+
+
+def _route_chunk(ids: list[int]) -> None:
+    """Route ``ids`` in order; the campaigns whose queue grew are assigned together, within
+    ASSIGN_EVERY_SECONDS of routing into them: under a burst, one assignment pass serves many
+    messages (it locks the campaign and its members, reads their loads and the queue), and a
+    quiet moment (one message) is assigned at once, as route_message would."""
+    waiting: set[int] = set()
+    since = time.monotonic()
+    for message_id in ids:
+        now = timezone.now()
+        _, campaign_id = _route(message_id, now)
+        if campaign_id is not None:
+            waiting.add(campaign_id)
+        if waiting and time.monotonic() - since >= ASSIGN_EVERY_SECONDS:
+            _assign_all(waiting)
+            since = time.monotonic()
+    _assign_all(waiting)
+
+
+def _assign_all(campaign_ids: set[int]) -> None:
+    for campaign_id in sorted(campaign_ids):
+        assign_waiting(campaign_id)
+    campaign_ids.clear()
