@@ -8,6 +8,9 @@ campaign for queue lengths).
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection, transaction
@@ -114,16 +117,50 @@ def waiting_count(campaign_id: int) -> int:
     ).count()
 
 
+_coalescing = threading.local()
+
+
 def queue_length(campaign_id: int) -> None:
     """``queue.length`` to the campaign (monitors) and its queue group (member agents), counted
-    after commit: the number sent includes this change and every one committed before it."""
+    after commit: the number sent includes this change and every one committed before it.
+    Inside ``queue_lengths_coalesced`` it is sent once per campaign at the next flush."""
+    pending = getattr(_coalescing, "pending", None)
+    if pending is not None:
+        pending.add(campaign_id)
+        return
+    transaction.on_commit(lambda: _send_queue_length(campaign_id))
 
-    def send() -> None:
-        payload = {"campaign": campaign_id, "waiting": waiting_count(campaign_id)}
-        for group in (campaign_group(campaign_id), queue_group(campaign_id)):
-            publish_now(group, "queue.length", payload)
 
-    transaction.on_commit(send)
+def _send_queue_length(campaign_id: int) -> None:
+    payload = {"campaign": campaign_id, "waiting": waiting_count(campaign_id)}
+    for group in (campaign_group(campaign_id), queue_group(campaign_id)):
+        publish_now(group, "queue.length", payload)
+
+
+@contextlib.contextmanager
+def queue_lengths_coalesced() -> Iterator[None]:
+    """Within the block, each campaign's queue length is counted and sent once per
+    ``flush_queue_lengths()`` and at the end, not once per change: a burst the drainer routes
+    costs one count per campaign, not one per new interaction (and one event per socket)."""
+    if getattr(_coalescing, "pending", None) is not None:
+        yield  # nested: the outer block sends
+        return
+    _coalescing.pending = set()
+    try:
+        yield
+    finally:
+        flush_queue_lengths()
+        _coalescing.pending = None
+
+
+def flush_queue_lengths() -> None:
+    """Send the coalesced queue lengths now (after the current transaction, if one is open)."""
+    pending = getattr(_coalescing, "pending", None)
+    if not pending:
+        return
+    campaigns = sorted(pending)
+    pending.clear()
+    transaction.on_commit(lambda: [_send_queue_length(c) for c in campaigns])
 
 
 def changes_after(interaction_id: int, after: int) -> QuerySet[Message]:

@@ -193,18 +193,20 @@ def _route_chunk(ids: list[int]) -> None:
     quiet moment (one message) is assigned at once, as route_message would."""
     waiting: set[int] = set()
     since = time.monotonic()
-    for message_id in ids:
-        now = timezone.now()
-        _, campaign_id = _route(message_id, now)
-        if campaign_id is not None:
-            waiting.add(campaign_id)
-        if waiting and time.monotonic() - since >= ASSIGN_EVERY_SECONDS:
-            _assign_all(waiting)
-            since = time.monotonic()
-    _assign_all(waiting)
+    with events.queue_lengths_coalesced():
+        for message_id in ids:
+            _, campaign_id = _route(message_id, timezone.now())
+            if campaign_id is not None:
+                waiting.add(campaign_id)
+            if waiting and time.monotonic() - since >= ASSIGN_EVERY_SECONDS:
+                _assign_all(waiting)
+                since = time.monotonic()
+        _assign_all(waiting)
 
 
 def _assign_all(campaign_ids: set[int]) -> None:
+    """Assign the campaigns, then send their queue lengths (coalesced since the last time)."""
     for campaign_id in sorted(campaign_ids):
         assign_waiting(campaign_id)
     campaign_ids.clear()
+    events.flush_queue_lengths()
