@@ -21,6 +21,7 @@ from campaigns.selectors import campaigns_for
 from conversations.models import Interaction
 from conversations.states import InteractionState
 from monitoring import figures
+from providers.models import Provider
 
 THRESHOLDS = (
     "service_level",
@@ -91,6 +92,10 @@ def snapshot(campaigns: list[Campaign], *, now: dt.datetime | None = None) -> di
         "day_end": end.isoformat(),
         "max_id": Interaction.objects.aggregate(m=Max("id"))["m"] or 0,
         "break_icons": dict(BreakType.objects.values_list("name", "icon")),
+        "providers": {
+            pk: channel_of(api_type)
+            for pk, api_type in Provider.objects.values_list("pk", "api_type")
+        },
         "campaigns": [
             {
                 "id": c.pk,

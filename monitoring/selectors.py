@@ -126,6 +126,7 @@ def supervision_state(agent: User) -> dict[str, Any]:
     ):
         paused_by = display_name(pause.actor)
     return {
+        "screen_monitoring": agent.screen_monitoring,
         "watched": agent.screen_monitoring and watchers(agent.pk) > 0,
         "paused_by": paused_by,
         "break_type": status.break_type if status else "",
