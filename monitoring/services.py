@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from agents.models import AgentStatus
+from agents.services import break_type_named, lock_status, record_state
 from agents.states import AgentState
 from contactcenter.events import end_sockets, publish, user_group
 from contactcenter.service_errors import Conflict
@@ -43,8 +44,14 @@ def pause_agent(*, actor: User, agent: User, break_type: str) -> AgentStatus:
             gettext("%(name)s is not connected: there is nothing to pause.")
             % {"name": display_name(agent)}
         )
+    break_type = break_type_named(break_type)  # ValidationError naming break_type
     with transaction.atomic():
-        status = presence.set_break(agent, break_type)  # ValidationError naming break_type
+        status = lock_status(agent.pk)
+        if status.break_type and status.break_type != break_type:
+            # On a break already: only its type changes (recorded and shown on every board;
+            # presence.set_break would store the new type without a state change to tell).
+            record_state(status, state=status.state, break_type=break_type)
+        status = presence.set_break(agent, break_type)
         record(actor=actor, agent=agent, action=AuditAction.PAUSE, detail=status.break_type)
         publish(
             user_group(agent.pk),
