@@ -380,7 +380,7 @@
 
   var lastChart = 0;
   function renderChart(all) {
-    if (!window.Chart || Date.now() - lastChart < 5000 && chart) { return; }
+    if (!window.Chart || Date.now() - lastChart < 2000 && chart) { return; }
     lastChart = Date.now();
     var current = slotOf(new Date(now()).toISOString());
     var labels = [], received = [], answered = [], abandoned = [], level = [];
@@ -404,7 +404,12 @@
         { type: "line", label: gettext("Service level %"), data: level, borderColor: "#6941c6", spanGaps: true, yAxisID: "y1" }
       ]
     };
-    if (chart) { chart.data = data; chart.update("none"); return; }
+    if (chart) {
+      chart.data.labels = labels;
+      [received, answered, abandoned, level].forEach(function (values, i) { chart.data.datasets[i].data = values; });
+      chart.update("none");
+      return;
+    }
     chart = new window.Chart(document.getElementById("day-chart"), {
       data: data,
       options: { animation: false, responsive: true,

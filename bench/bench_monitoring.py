@@ -1,0 +1,362 @@
+"""Monitoring board benchmark (issue 13): 200 agents, 5,000 customers waiting, 20 boards open
+on real websockets, 50 changes a second for 60 s.
+
+The world (made at each run, untimed): 10 campaigns ``bench-mon-01…10`` (20 member agents
+each, maximum 2 interactions per agent, all signed in and full), 5,000 customers waiting (500
+per campaign, opened today) and 3,000 interactions closed earlier today (answered in 10–300 s)
+for the day's figures. One supervisor of their group.
+
+Measured, against one uvicorn process (``bench/monitoring_server.py``, which counts every
+database query by the code that asked for it):
+
+- **board render**: ``GET /monitoring/board/`` (the snapshot) of a board of all 10 campaigns
+  (every agent and all 5,000 waiting), 20 times as the boards open and once a second during the
+  load; and ``GET /monitoring/`` (the page) 20 times. p50 / p95.
+- **event → board**: 20 websockets (as 20 boards, each following all 10 campaigns) while
+  changes are made in this process, 50 a second (open loop, 4 threads): alternately a customer
+  writes (stored and routed: ``interaction.queued``, ``message.new``, ``queue.length``) and an
+  agent closes an interaction (``interaction.closed``, then the freed slot takes the head of
+  the queue: ``interaction.assigned``, ``agent.state``, ``queue.length``). Latency = when a
+  socket got the ``interaction.queued`` / ``interaction.closed`` of a change − when the change's
+  service returned (after its commit); p50 / p95 / max over every board. The board applies an
+  event in O(1) and draws at the next animation frame (not measured here: no browser).
+- **database queries of the monitoring code** (``monitoring/`` and the socket's lookups in
+  ``contactcenter/consumers.py``) in the server: per board opened, and per second during the
+  load (with the once-a-second timed snapshots counted apart).
+
+Sizes: ``BENCH_MON_SECONDS`` (60), ``BENCH_MON_RATE`` (50), ``BENCH_MON_BOARDS`` (20),
+``BENCH_MON_WAITING`` (5000), ``BENCH_MON_AGENTS`` (200).
+Run: ``python -m contactcenter.embedded_redis python -m bench.bench_monitoring``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bench.support import ROOT, free_port, percentile, setup_django
+
+SECONDS = float(os.environ.get("BENCH_MON_SECONDS", "60"))
+RATE = float(os.environ.get("BENCH_MON_RATE", "50"))
+BOARDS = int(os.environ.get("BENCH_MON_BOARDS", "20"))
+WAITING = int(os.environ.get("BENCH_MON_WAITING", "5000"))
+AGENTS = int(os.environ.get("BENCH_MON_AGENTS", "200"))
+CAMPAIGNS = 10
+MAX_PER_AGENT = 2
+CLOSED_TODAY = 3000
+
+
+def world():  # noqa: ANN201
+    """The campaigns, agents, queue and today's history (see the module docstring)."""
+    from django.db import connection
+
+    from accounts.models import SecurityGroup, User
+    from accounts.roles import Role
+    from agents.models import AgentStatus
+    from campaigns.models import Campaign, CampaignMember
+    from conversations.assignment import assign_waiting
+    from conversations.presence import sign_in
+    from providers.models import Provider
+    from providers.services import save_provider
+
+    group, _ = SecurityGroup.objects.get_or_create(name="bench-mon")
+    supervisor = User.objects.filter(username="bench-mon-sup").first() or User.objects.create_user(
+        username="bench-mon-sup", password="bench-mon-pass", role=Role.SUPERVISOR
+    )
+    supervisor.security_groups.add(group)
+    provider = Provider.objects.filter(name="bench-mon").first() or save_provider(
+        provider=None,
+        values={"name": "bench-mon", "api_type": "URLSMS", "endpoint": "http://127.0.0.1:9/"},
+        secrets={},
+    )
+    campaigns = []
+    for i in range(CAMPAIGNS):
+        campaign, _ = Campaign.objects.get_or_create(
+            name=f"bench-mon-{i + 1:02d}",
+            defaults={"security_group": group, "provider": provider, "did": f"61{i:02d}",
+                      "max_interactions_per_agent": MAX_PER_AGENT},
+        )  # fmt: skip
+        campaigns.append(campaign)
+    ids = [c.pk for c in campaigns]
+    names = [f"bench-mon-agent-{i:04d}" for i in range(AGENTS)]
+    have = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+    User.objects.bulk_create(
+        [User(username=n, role=Role.AGENT, password="!", first_name=n[-4:]) for n in names
+         if n not in have]
+    )  # fmt: skip
+    agents = list(User.objects.filter(username__in=names).order_by("username"))
+    CampaignMember.objects.bulk_create(
+        [CampaignMember(campaign=campaigns[i % CAMPAIGNS], agent=a) for i, a in enumerate(agents)],
+        ignore_conflicts=True,
+    )
+    with connection.cursor() as cursor:
+        for table in ("conversations_assignment",):
+            cursor.execute(f"DELETE FROM {table} WHERE campaign_id = ANY(%s)", [ids])  # noqa: S608
+        cursor.execute(
+            "DELETE FROM conversations_message WHERE interaction_id IN (SELECT id FROM "
+            "conversations_interaction WHERE campaign_id = ANY(%s))",
+            [ids],
+        )
+        cursor.execute("DELETE FROM conversations_interaction WHERE campaign_id = ANY(%s)", [ids])
+    AgentStatus.objects.filter(agent__in=agents).delete()
+    for agent in agents:
+        sign_in(agent)
+    per_campaign = WAITING // CAMPAIGNS + AGENTS // CAMPAIGNS * MAX_PER_AGENT
+    with connection.cursor() as cursor:
+        for c in campaigns:
+            # The waiting customers (the first ones go to the agents below), oldest first.
+            cursor.execute(
+                "INSERT INTO conversations_interaction (campaign_id, provider_id, number, state, "
+                "origin, opened_at, queued_at, last_activity_at, unread, seq, close_reason) "
+                "SELECT %s, %s, '+5989' || lpad((%s * 100000 + g)::text, 7, '0'), 'queued', "
+                "'customer', now() - (%s - g) * interval '100 milliseconds', "
+                "now() - (%s - g) * interval '100 milliseconds', now(), 1, 1, '' "
+                "FROM generate_series(1, %s) AS g",
+                [c.pk, provider.pk, c.pk % 100, per_campaign, per_campaign, per_campaign],
+            )
+            # Earlier today: closed, answered after 10-300 s.
+            cursor.execute(
+                "INSERT INTO conversations_interaction (campaign_id, provider_id, number, state, "
+                "origin, opened_at, queued_at, assigned_at, first_reply_at, closed_at, "
+                "last_activity_at, unread, seq, close_reason, agent_id) "
+                "SELECT %s, %s, '+5988' || lpad((%s * 100000 + g)::text, 7, '0'), 'closed', "
+                "'customer', t, t, t, t + (10 + g %% 290) * interval '1 second', "
+                "t + interval '20 minutes', t, 0, 3, 'agent', %s FROM generate_series(1, %s) g, "
+                "LATERAL (SELECT greatest(date_trunc('day', now()), now() - interval '6 hours') "
+                "+ g * interval '3 seconds' AS t) s",
+                [c.pk, provider.pk, c.pk % 100, agents[0].pk, CLOSED_TODAY // CAMPAIGNS],
+            )
+        cursor.execute("ANALYZE conversations_interaction")
+    for c in campaigns:
+        assign_waiting(c.pk)
+    return supervisor, campaigns, provider
+
+
+def session_cookie(user) -> str:  # noqa: ANN001
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def start_server(counts_file: str) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = {**os.environ, "BENCH_COUNTS_FILE": counts_file, "DB_CONN_MAX_AGE": "60"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.monitoring_server", str(port)], cwd=ROOT, env=env
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)  # noqa: S310
+            return process, port
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("the server did not start") from None
+            time.sleep(0.3)
+
+
+def counts(path: str) -> dict[str, int]:
+    time.sleep(0.6)  # the server writes them twice a second
+    return json.loads(Path(path).read_text())
+
+
+def timed_get(url: str, cookie: str) -> float:
+    request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+        answer.read()
+        assert answer.status == 200
+    return (time.perf_counter() - start) * 1000
+
+
+class Board(threading.Thread):
+    """One open board: a websocket following every campaign, noting when each event came."""
+
+    def __init__(self, port: int, cookie: str, campaign_ids: list[int]) -> None:
+        super().__init__(daemon=True)
+        from websockets.sync.client import connect
+
+        self.ws = connect(
+            f"ws://127.0.0.1:{port}/ws/events/",
+            origin=f"http://127.0.0.1:{port}",
+            additional_headers={"Cookie": cookie},
+            proxy=None,
+        )
+        for campaign in campaign_ids:
+            self.ws.send(json.dumps({"subscribe": "campaign", "id": campaign}))
+        acks = 0
+        while acks < len(campaign_ids):
+            if json.loads(self.ws.recv(timeout=30))["kind"] == "subscribed":
+                acks += 1
+        self.seen: dict[tuple[str, int], float] = {}
+        self.events = 0
+        self.stopped = False
+
+    def run(self) -> None:
+        while not self.stopped:
+            try:
+                event = json.loads(self.ws.recv(timeout=1))
+            except TimeoutError:
+                continue
+            except Exception:  # noqa: BLE001  (closed at the end)
+                return
+            self.events += 1
+            if event["kind"] in ("interaction.queued", "interaction.closed"):
+                self.seen.setdefault((event["kind"], event["payload"]["id"]), time.monotonic())
+
+
+def changes(campaigns, provider, seconds: float, rate: float) -> tuple[dict, int, float]:  # noqa: ANN001
+    """Customers write and agents close, alternately, ``rate`` a second (open loop)."""
+    from django.db import close_old_connections
+
+    from conversations.closing import close_interaction
+    from conversations.models import Interaction
+    from conversations.routing import route_message
+    from tests.conversations.factories import inbound
+
+    done: dict[tuple[str, int], float] = {}
+    failed: list[str] = []
+    lock = threading.Lock()
+    total = int(seconds * rate)
+    start = time.monotonic() + 0.5
+
+    def one(i: int) -> None:
+        due = start + i / rate
+        time.sleep(max(0.0, due - time.monotonic()))
+        campaign = campaigns[i % len(campaigns)]
+        try:
+            if i % 2 == 0:
+                message = inbound(provider, f"0997{i:05d}", "Hola", did=campaign.did)
+                route_message(message.pk)
+                message.refresh_from_db(fields=["interaction"])
+                key = ("interaction.queued", message.interaction_id)
+            else:
+                held = random.choice(
+                    Interaction.objects.filter(campaign=campaign, state="assigned")
+                    .select_related("agent")
+                    .order_by("assigned_at")[:20]
+                )
+                close_interaction(interaction_id=held.pk, by=held.agent)
+                key = ("interaction.closed", held.pk)
+            with lock:
+                done[key] = time.monotonic()
+        except Exception as exc:  # noqa: BLE001  (two closers chose the same one: counted)
+            failed.append(type(exc).__name__)
+        finally:
+            close_old_connections()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, range(total)))
+    elapsed = time.monotonic() - start
+    if failed:
+        print(f"{len(failed)} changes refused: {sorted(set(failed))}", flush=True)
+    return done, total, elapsed
+
+
+def main() -> None:
+    setup_django()
+    print(f"load average before: {os.getloadavg()}", flush=True)
+    began = time.monotonic()
+    supervisor, campaigns, provider = world()
+    print(f"world made in {time.monotonic() - began:.1f} s", flush=True)
+    ids = [c.pk for c in campaigns]
+    cookie = session_cookie(supervisor)
+    counts_file = tempfile.mktemp(prefix="bench-mon-counts-", suffix=".json")
+    server, port = start_server(counts_file)
+    try:
+        query = "&".join(f"campaign={i}" for i in ids)
+        snapshot_url = f"http://127.0.0.1:{port}/monitoring/board/?{query}"
+        page_url = f"http://127.0.0.1:{port}/monitoring/?{query}"
+        timed_get(snapshot_url, cookie)  # warm-up
+        body = json.loads(
+            urllib.request.urlopen(  # noqa: S310
+                urllib.request.Request(snapshot_url, headers={"Cookie": cookie})
+            ).read()
+        )
+        waiting = sum(1 for row in body["open"] if row["state"] == "queued")
+        print(f"snapshot: {len(body['agents'])} agents, {waiting} waiting, "
+              f"{len(body['open']) - waiting} assigned", flush=True)  # fmt: skip
+        before = counts(counts_file)
+        renders = [timed_get(snapshot_url, cookie) for _ in range(BOARDS)]
+        after_snapshots = counts(counts_file)
+        pages = [timed_get(page_url, cookie) for _ in range(BOARDS)]
+        after_pages = counts(counts_file)
+        boards = [Board(port, cookie, ids) for _ in range(BOARDS)]
+        opened = counts(counts_file)
+        for board in boards:
+            board.start()
+
+        during: list[float] = []
+        stop = threading.Event()
+
+        def keep_loading() -> None:
+            while not stop.wait(1.0):
+                during.append(timed_get(snapshot_url, cookie))
+
+        loader = threading.Thread(target=keep_loading, daemon=True)
+        loader.start()
+        print(f"load average at start of the load: {os.getloadavg()}", flush=True)
+        done, total, elapsed = changes(campaigns, provider, SECONDS, RATE)
+        stop.set()
+        loader.join()
+        time.sleep(3)  # the last events reach the boards
+        after = counts(counts_file)
+        load_avg = os.getloadavg()
+        for board in boards:
+            board.stopped = True
+        latencies = [
+            max(0.0, board.seen[key] - at) * 1000
+            for board in boards
+            for key, at in done.items()
+            if key in board.seen
+        ]
+        missing = sum(1 for board in boards for key in done if key not in board.seen)
+        for board in boards:
+            board.ws.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+    mon = lambda c: c["monitoring"] + c["consumers"]  # noqa: E731
+    all_renders = renders + during
+    print()
+    received = sum(b.events for b in boards) / len(boards)
+    print(f"changes: {total} in {elapsed:.1f} s = {total / elapsed:.1f}/s (target {RATE}/s); "
+          f"socket messages received per board: {received:.0f}")  # fmt: skip
+    print(f"board render (snapshot, {len(all_renders)}): "
+          f"p50 {percentile(all_renders, 50):.1f} ms, "
+          f"p95 {percentile(all_renders, 95):.1f} ms (quiet {len(renders)}: p95 "
+          f"{percentile(renders, 95):.1f}; under load {len(during)}: p95 "
+          f"{percentile(during, 95):.1f}); page: p50 {percentile(pages, 50):.1f} ms, "
+          f"p95 {percentile(pages, 95):.1f} ms")  # fmt: skip
+    print(f"event -> board ({len(latencies)} deliveries to {len(boards)} boards, {missing} "
+          f"missing): p50 {percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} "
+          f"ms, max {max(latencies):.1f} ms")  # fmt: skip
+    per_snapshot = (mon(after_snapshots) - mon(before)) / BOARDS
+    per_page = (mon(after_pages) - mon(after_snapshots)) / BOARDS
+    per_socket = (mon(opened) - mon(after_pages)) / BOARDS
+    load_queries = mon(after) - mon(opened)
+    print(f"monitoring queries per board opened: snapshot {per_snapshot:.1f}, page "
+          f"{per_page:.1f}, socket with 10 subscriptions {per_socket:.1f}; "
+          f"during the load {load_queries} in {elapsed:.0f} s = "
+          f"{load_queries / elapsed:.1f}/s, of which the {len(during)} timed snapshots "
+          f"≈ {len(during) * per_snapshot:.0f}; other queries in the server during the load: "
+          f"{after['other'] - opened['other']}")  # fmt: skip
+    print(f"load average after: {load_avg}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The web server of ``bench_monitoring``: uvicorn on the portal's ASGI application, counting
+every database query by whose code asked for it (the monitoring app and the events socket's
+lookups, or anything else), written to ``BENCH_COUNTS_FILE`` twice a second."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db.backends.signals import connection_created  # noqa: E402
+
+COUNTS = {"monitoring": 0, "consumers": 0, "other": 0}
+
+
+def whose() -> str:
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if f"{os.sep}monitoring{os.sep}" in name:
+            return "monitoring"
+        if name.endswith(os.path.join("contactcenter", "consumers.py")):
+            return "consumers"
+        frame = frame.f_back
+    return "other"
+
+
+def counted(execute, sql, params, many, context):  # noqa: ANN001, ANN201
+    COUNTS[whose()] += 1
+    return execute(sql, params, many, context)
+
+
+def install(sender, connection, **kwargs) -> None:  # noqa: ANN001
+    if counted not in connection.execute_wrappers:
+        connection.execute_wrappers.append(counted)
+
+
+connection_created.connect(install)
+
+
+def dump(path: str) -> None:
+    while True:
+        with open(path + ".tmp", "w") as out:
+            json.dump(COUNTS, out)
+        os.replace(path + ".tmp", path)
+        time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    threading.Thread(target=dump, args=(os.environ["BENCH_COUNTS_FILE"],), daemon=True).start()
+    uvicorn.run(
+        "contactcenter.asgi:application",
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=75,
+    )
