@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.request import Request
@@ -44,9 +45,9 @@ class BoardView(APIView):
     section = Section.MONITORING
     permission_classes = [SectionPermission]
 
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         campaigns = board.chosen_campaigns(request.user, request.query_params.getlist("campaign"))
-        return Response(board.snapshot(campaigns))
+        return HttpResponse(board.snapshot_json(campaigns), content_type="application/json")
 
 
 class AgentActionView(APIView):

@@ -8,8 +8,11 @@ in the browser: the server does nothing per open board and per second.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
@@ -19,7 +22,7 @@ from agents.states import AgentState
 from campaigns.models import Campaign, CampaignMember
 from campaigns.selectors import campaigns_for
 from conversations.models import Interaction
-from conversations.states import InteractionState
+from conversations.states import InteractionState, Origin
 from monitoring import figures
 from providers.models import Provider
 
@@ -43,8 +46,32 @@ def channel_of(api_type: str) -> str:
     return "whatsapp" if "whatsapp" in api_type.lower() else "sms"
 
 
+OPEN_ROWS_PLACEHOLDER = "__open_rows__"
+OPEN_FIELDS = (
+    "id", "campaign", "state", "agent", "number", "opened_at", "queued_at", "assigned_at",
+    "unanswered", "seq", "channel",
+)  # fmt: skip
+
+
 def snapshot(campaigns: list[Campaign], *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The snapshot as the browser reads it (``open``: one dict per open interaction)."""
+    data = json.loads(snapshot_json(campaigns, now=now))
+    data["open"] = [dict(zip(data["open_fields"], row, strict=True)) for row in data["open"]]
+    return data
+
+
+def snapshot_json(campaigns: list[Campaign], *, now: dt.datetime | None = None) -> str:
+    """The snapshot, as JSON text. Its open interactions (5,000 at the benchmark's size) are
+    arrays of ``OPEN_FIELDS`` with their times in epoch milliseconds, written by PostgreSQL
+    itself: loading and writing as many rows in Python cost most of the snapshot's time."""
     now = now or timezone.now()
+    ids = [c.pk for c in campaigns]
+    start, end = figures.day_bounds(now)
+    rest = json.dumps(_snapshot(campaigns, now=now), cls=DjangoJSONEncoder)
+    return rest.replace(f'"{OPEN_ROWS_PLACEHOLDER}"', open_rows_json(ids, start, end), 1)
+
+
+def _snapshot(campaigns: list[Campaign], *, now: dt.datetime) -> dict[str, Any]:
     ids = [c.pk for c in campaigns]
     start, end = figures.day_bounds(now)
     members = (
@@ -64,27 +91,10 @@ def snapshot(campaigns: list[Campaign], *, now: dt.datetime | None = None) -> di
         )
     }
     completed = figures.completed_today(ids, now)
-    open_rows = list(
-        Interaction.objects.filter(
-            campaign_id__in=ids, state__in=[InteractionState.QUEUED, InteractionState.ASSIGNED]
-        )
-        .order_by("queued_at", "id")
-        .values(
-            "id",
-            "campaign_id",
-            "state",
-            "agent_id",
-            "number",
-            "origin",
-            "opened_at",
-            "queued_at",
-            "assigned_at",
-            "first_reply_at",
-            "seq",
-            "provider__api_type",
-        )
-    )
-    unanswered = {row["id"] for row in figures.open_unanswered(ids, now)}
+    settled = figures.settled_counts_of(campaigns, now)
+    channels = {
+        pk: channel_of(api_type) for pk, api_type in Provider.objects.values_list("pk", "api_type")
+    }
     return {
         "now": now.isoformat(),
         "time_zone": figures.zone().key,
@@ -92,16 +102,13 @@ def snapshot(campaigns: list[Campaign], *, now: dt.datetime | None = None) -> di
         "day_end": end.isoformat(),
         "max_id": Interaction.objects.aggregate(m=Max("id"))["m"] or 0,
         "break_icons": dict(BreakType.objects.values_list("name", "icon")),
-        "providers": {
-            pk: channel_of(api_type)
-            for pk, api_type in Provider.objects.values_list("pk", "api_type")
-        },
+        "providers": channels,
         "campaigns": [
             {
                 "id": c.pk,
                 "name": c.name,
                 **{key: getattr(c, key) for key in THRESHOLDS},
-                "slots": figures.settled_counts(c, now),
+                "slots": settled.get(c.pk, {}),
             }
             for c in campaigns
         ],
@@ -118,23 +125,66 @@ def snapshot(campaigns: list[Campaign], *, now: dt.datetime | None = None) -> di
             }
             for a in agents
         ],
-        "open": [
-            {
-                "id": row["id"],
-                "campaign": row["campaign_id"],
-                "state": row["state"],
-                "agent": row["agent_id"],
-                "number": row["number"],
-                "opened_at": row["opened_at"].isoformat(),
-                "queued_at": _iso(row["queued_at"] or row["opened_at"]),
-                "assigned_at": _iso(row["assigned_at"]),
-                "unanswered": row["id"] in unanswered,
-                "seq": row["seq"],
-                "channel": channel_of(row["provider__api_type"]),
-            }
-            for row in open_rows
-        ],
+        "open_fields": OPEN_FIELDS,
+        "open": OPEN_ROWS_PLACEHOLDER,
     }
+
+
+OPEN_ROWS_SQL = """
+SELECT COALESCE(json_agg(json_build_array(
+    i.id, i.campaign_id, i.state, i.agent_id, i.number,
+    (EXTRACT(EPOCH FROM i.opened_at) * 1000)::bigint,
+    (EXTRACT(EPOCH FROM COALESCE(i.queued_at, i.opened_at)) * 1000)::bigint,
+    (EXTRACT(EPOCH FROM i.assigned_at) * 1000)::bigint,
+    (i.first_reply_at IS NULL AND i.origin = %s AND i.opened_at >= %s AND i.opened_at < %s),
+    i.seq,
+    CASE WHEN lower(p.api_type) LIKE '%%whatsapp%%' THEN 'whatsapp' ELSE 'sms' END
+) ORDER BY i.queued_at, i.id), '[]')::text
+FROM conversations_interaction i JOIN providers_provider p ON p.id = i.provider_id
+WHERE i.campaign_id = ANY(%s) AND i.state IN (%s, %s)
+"""
+
+
+def open_rows_json(ids: list[int], start: dt.datetime, end: dt.datetime) -> str:
+    """The campaigns' open interactions, oldest waiting first, as a JSON array of arrays."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                OPEN_ROWS_SQL,
+                [Origin.CUSTOMER, start, end, ids, InteractionState.QUEUED,
+                 InteractionState.ASSIGNED],
+            )  # fmt: skip
+            return cursor.fetchone()[0]
+    rows = (
+        Interaction.objects.filter(
+            campaign_id__in=ids, state__in=[InteractionState.QUEUED, InteractionState.ASSIGNED]
+        )
+        .order_by("queued_at", "id")
+        .values_list(
+            "id", "campaign_id", "state", "agent_id", "number", "opened_at", "queued_at",
+            "assigned_at", "first_reply_at", "origin", "seq", "provider__api_type",
+        )
+    )  # fmt: skip
+    return json.dumps(
+        [
+            [pk, campaign, state, agent, number, _ms(opened), _ms(queued or opened),
+             _ms(assigned),
+             reply is None and origin == Origin.CUSTOMER and start <= opened < end,
+             seq, channel_of(api_type)]
+            for (pk, campaign, state, agent, number, opened, queued, assigned, reply, origin,
+                 seq, api_type) in rows
+        ]
+    )  # fmt: skip
+
+
+def epoch_ms(value: dt.datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+def _ms(value: Any) -> int | None:
+    if value is None or isinstance(value, int):
+        return value
+    return epoch_ms(value)
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -72,15 +72,31 @@ SETTLED = Q(first_reply_at__isnull=False) | Q(state=InteractionState.CLOSED)
 
 
 def settled_counts(campaign: Campaign, now: dt.datetime) -> dict[int, dict[str, int]]:
-    """Per 15-minute slot, the counters of today's settled interactions (one query)."""
-    sl = dt.timedelta(seconds=campaign.threshold_service_level)
-    abandon = dt.timedelta(seconds=campaign.threshold_abandon)
+    """Per 15-minute slot, the counters of today's settled interactions of one campaign."""
+    return settled_counts_of([campaign], now).get(campaign.pk, {})
+
+
+def settled_counts_of(
+    campaigns: list[Campaign], now: dt.datetime
+) -> dict[int, dict[int, dict[str, int]]]:
+    """Per campaign and 15-minute slot, the counters of today's settled interactions, in one
+    query (each campaign's thresholds in its own terms of the filters)."""
+    if not campaigns:
+        return {}
     wait = ExpressionWrapper(F("first_reply_at") - F("opened_at"), output_field=DurationField())
     unanswered_for = ExpressionWrapper(
         F("closed_at") - F("opened_at"), output_field=DurationField()
     )
+    in_sl, abandoned = Q(pk__in=[]), Q(pk__in=[])
+    for c in campaigns:
+        sl = dt.timedelta(seconds=c.threshold_service_level)
+        abandon = dt.timedelta(seconds=c.threshold_abandon)
+        in_sl |= Q(campaign_id=c.pk, wait__lte=sl)
+        abandoned |= Q(campaign_id=c.pk) & (
+            Q(wait__gt=abandon) | Q(first_reply_at__isnull=True, unanswered_for__gt=abandon)
+        )
     rows = (
-        received_today([campaign.pk], now)
+        received_today([c.pk for c in campaigns], now)
         .filter(SETTLED)
         .annotate(
             wait=wait,
@@ -88,26 +104,25 @@ def settled_counts(campaign: Campaign, now: dt.datetime) -> dict[int, dict[str, 
             hour=ExtractHour("opened_at", tzinfo=zone()),
             minute=ExtractMinute("opened_at", tzinfo=zone()),
         )
-        .values("hour", "minute")
+        .values("campaign_id", "hour", "minute")
         .annotate(
             received=Count("pk"),
             answered=Count("pk", filter=Q(first_reply_at__isnull=False)),
-            in_sl=Count("pk", filter=Q(wait__lte=sl)),
-            abandoned=Count(
-                "pk",
-                filter=Q(wait__gt=abandon)
-                | Q(first_reply_at__isnull=True, unanswered_for__gt=abandon),
-            ),
+            in_sl=Count("pk", filter=in_sl),
+            abandoned=Count("pk", filter=abandoned),
         )
+        .order_by()
     )
-    slots: dict[int, dict[str, int]] = {}
+    result: dict[int, dict[int, dict[str, int]]] = {}
     for row in rows:
         slot = (row["hour"] * 60 + row["minute"]) // SLOT_MINUTES
-        counts = slots.setdefault(slot, dict.fromkeys(COUNTERS, 0))
+        counts = result.setdefault(row["campaign_id"], {}).setdefault(
+            slot, dict.fromkeys(COUNTERS, 0)
+        )
         for key in ("received", "answered", "in_sl", "abandoned"):
             counts[key] += row[key]
         counts["decided"] += row["received"]  # a settled interaction is decided
-    return slots
+    return result
 
 
 def open_unanswered(campaign_ids: list[int], now: dt.datetime) -> list[dict[str, Any]]:

@@ -42,7 +42,7 @@
   // ------------------------------------------------------------ time and slots
   var slotFormat = null;
   function slotOf(iso) {
-    var parts = slotFormat.formatToParts(new Date(iso));
+    var parts = slotFormat.formatToParts(new Date(ms(iso)));
     var h = 0, m = 0;
     parts.forEach(function (p) {
       if (p.type === "hour") { h = parseInt(p.value, 10) % 24; }
@@ -50,9 +50,15 @@
     });
     return Math.floor((h * 60 + m) / 15);
   }
+  // Times come as ISO strings (events) or epoch milliseconds (the snapshot's open rows).
+  function ms(value) {
+    if (typeof value === "number") { return value; }
+    if (/^[0-9]+$/.test(value)) { return parseInt(value, 10); }
+    return Date.parse(value);
+  }
   function isToday(iso) {
-    var t = Date.parse(iso);
-    return t >= Date.parse(snap.day_start) && t < Date.parse(snap.day_end);
+    var t = ms(iso);
+    return t >= ms(snap.day_start) && t < ms(snap.day_end);
   }
   var skew = 0;  // server clock - browser clock, from the snapshot
   function now() { return Date.now() + skew; }
@@ -62,7 +68,7 @@
     var mm = (m < 10 ? "0" : "") + m, ss = (s < 10 ? "0" : "") + s;
     return (h ? h + ":" + mm : m) + ":" + ss;
   }
-  function since(iso) { return iso ? (now() - Date.parse(iso)) / 1000 : 0; }
+  function since(iso) { return iso ? (now() - ms(iso)) / 1000 : 0; }
 
   function icon(name, label) {
     var ns = "http://www.w3.org/2000/svg";
@@ -107,17 +113,21 @@
 
   function start(data) {
     snap = data;
-    skew = Date.parse(data.now) - Date.now();
+    skew = ms(data.now) - Date.now();
     slotFormat = new Intl.DateTimeFormat("en-GB", { timeZone: data.time_zone, hour: "2-digit",
                                                      minute: "2-digit", hourCycle: "h23" });
     campaigns = {}; agents = {}; open = {};
     data.campaigns.forEach(function (c) { campaigns[c.id] = c; });
     data.agents.forEach(function (a) { agents[a.id] = a; });
-    data.open.forEach(function (row) { open[row.id] = row; });
+    data.open.forEach(function (values) {  // arrays of data.open_fields, to save bytes
+      var row = {};
+      data.open_fields.forEach(function (field, i) { row[field] = values[i]; });
+      open[row.id] = row;
+    });
     root.dataset.loaded = "1";
     if (dayTimer) { window.clearTimeout(dayTimer); }
     // Midnight in the configured zone: the day's figures start again from a new snapshot.
-    dayTimer = window.setTimeout(load, Math.max(1000, Date.parse(data.day_end) - now() + 1000));
+    dayTimer = window.setTimeout(load, Math.max(1000, ms(data.day_end) - now() + 1000));
   }
 
   // ------------------------------------------------------------ events
@@ -152,7 +162,7 @@
     if (p.state === "closed") {
       var c = campaigns[row.campaign];
       if (row.unanswered) {
-        var waited = (Date.parse(p.closed_at) - Date.parse(row.opened_at)) / 1000;
+        var waited = (ms(p.closed_at) - ms(row.opened_at)) / 1000;
         settle(row, { abandoned: waited > c.threshold_abandon ? 1 : 0 });
       }
       if (p.agent && agents[p.agent] && p.closed_at && isToday(p.closed_at)) {
@@ -167,7 +177,7 @@
     var row = open[p.id];
     if (!row || !row.unanswered || message.author !== "agent") { return; }
     var c = campaigns[row.campaign];
-    var wait = (Date.parse(message.created_at) - Date.parse(row.opened_at)) / 1000;
+    var wait = (ms(message.created_at) - ms(row.opened_at)) / 1000;
     settle(row, { answered: 1, in_sl: wait <= c.threshold_service_level ? 1 : 0,
                   abandoned: wait > c.threshold_abandon ? 1 : 0 });
   }
@@ -281,7 +291,7 @@
   function waitingRows() {
     var rows = [];
     Object.keys(open).forEach(function (id) { if (open[id].state === "queued") { rows.push(open[id]); } });
-    rows.sort(function (a, b) { return Date.parse(a.queued_at) - Date.parse(b.queued_at) || a.id - b.id; });
+    rows.sort(function (a, b) { return ms(a.queued_at) - ms(b.queued_at) || a.id - b.id; });
     return rows;
   }
 
@@ -319,12 +329,12 @@
       if (row.campaign !== c.id) { return; }
       if (row.state === "queued") {
         f.waiting += 1;
-        f.longest = Math.max(f.longest, (at - Date.parse(row.queued_at)) / 1000);
-      } else if (row.assigned_at && (at - Date.parse(row.assigned_at)) / 1000 > c.threshold_chat_time) {
+        f.longest = Math.max(f.longest, (at - ms(row.queued_at)) / 1000);
+      } else if (row.assigned_at && (at - ms(row.assigned_at)) / 1000 > c.threshold_chat_time) {
         f.long_chats += 1;
       }
       if (!row.unanswered) { return; }
-      var waited = (at - Date.parse(row.opened_at)) / 1000;
+      var waited = (at - ms(row.opened_at)) / 1000;
       var slot = slotOf(row.opened_at);
       var s = f.slots[slot] || (f.slots[slot] = { received: 0, answered: 0, in_sl: 0, abandoned: 0, decided: 0 });
       s.received += 1;

@@ -146,7 +146,8 @@ def test_the_snapshot_carries_what_the_browser_adds_up(day, django_assert_max_nu
     unanswered = [row for row in data["open"] if row["unanswered"]]
     assert len(unanswered) == 3
     waiting = [row for row in data["open"] if row["state"] == "queued"]
-    assert len(waiting) == 3 and waiting[0]["queued_at"].startswith("2026-11-26T01:00")  # M first
+    m_opened = int(at(22, 0, day=25).timestamp() * 1000)
+    assert len(waiting) == 3 and waiting[0]["queued_at"] == m_opened  # M first
     completed = {a["username"]: a["completed"] for a in data["agents"]}
     assert completed == {}  # x and y are no members of the campaign: not on its board
     assert data["day_start"] == "2026-11-26T00:00:00-03:00"
