@@ -214,6 +214,7 @@
     if (e.kind === "hello") {
       acks = 0;               // a (re)connect: the snapshot follows the subscriptions
       if (snap) { wanted = true; }
+      if (watching !== null) { window.ccQueue.push({ watch: watching }); }  // a new socket
       return;
     }
     if (e.kind === "subscribed") {
