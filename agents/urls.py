@@ -1,9 +1,8 @@
 from django.urls import path
 
-from accounts.roles import Section
-from contactcenter.sections import section_page
+from agents import views
 
 app_name = "agents"
 urlpatterns = [
-    path("", section_page(Section.INBOX, "agents/inbox.html"), name="inbox"),
+    path("", views.inbox, name="inbox"),
 ]

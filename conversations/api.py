@@ -16,7 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, pagination, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -35,6 +35,7 @@ from contactcenter.phones import customer_number
 from contactcenter.service_errors import Conflict, drf_errors
 from conversations import presence
 from conversations.closing import close_interaction
+from conversations.inbox import HISTORY_SIZE, history_entry, history_of, inbox_for
 from conversations.models import Interaction, Message
 from conversations.reading import mark_read
 from conversations.replies import reply, retry_message, start_interaction
@@ -49,6 +50,8 @@ from conversations.selectors import (
 from conversations.serializers import (
     AgentStateSerializer,
     BreakTypeSerializer,
+    HistoryEntrySerializer,
+    InboxEntrySerializer,
     InteractionSerializer,
     MessageSerializer,
     ReplySerializer,
@@ -245,6 +248,7 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             interaction_id=interaction.pk,
             agent=request.user,
             text=body.validated_data["text"],
+            key=body.validated_data.get("key", ""),
         )
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
@@ -264,6 +268,47 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             reason=CloseReason.AGENT if holder else CloseReason.SUPERVISOR,
         )
         return Response(InteractionSerializer(interaction).data)
+
+    @extend_schema(
+        responses=InboxEntrySerializer(many=True),
+        parameters=[OpenApiParameter("q", str, description="Campaign name or customer number.")],
+        description="Agents: the inbox list (open interactions, then the last 30 closed).",
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def inbox(self, request: Request) -> Response:
+        if request.user.role != Role.AGENT:
+            raise exceptions.PermissionDenied(_("Only agents have an inbox."))
+        query = request.query_params.get("q", "")[:60]
+        entries = inbox_for(request.user, query=query)
+        return Response(InboxEntrySerializer(entries, many=True).data)
+
+    @extend_schema(responses=HistoryEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """The customer's previous (closed) interactions the user may read, newest first."""
+        interaction = self.get_object()
+        entries = [history_entry(i) for i in history_of(request.user, interaction)[:HISTORY_SIZE]]
+        return Response(HistoryEntrySerializer(entries, many=True).data)
+
+    @extend_schema(responses=MessageSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"history/(?P<previous>[0-9]{1,18})/messages",
+        pagination_class=MessagePagination,
+        filter_backends=[],
+        serializer_class=MessageSerializer,
+    )
+    def history_messages(
+        self, request: Request, pk: str | None = None, previous: str | None = None
+    ) -> Response:
+        """The messages of one of the customer's previous interactions (read-only)."""
+        interaction = self.get_object()
+        earlier = one_or_404(
+            history_of(request.user, interaction), previous, "No such interaction."
+        )
+        page = self.paginate_queryset(messages_of(earlier))
+        return self.get_paginated_response(MessageSerializer(page, many=True).data)
 
     @extend_schema(
         request=None,

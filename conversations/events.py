@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from contactcenter.events import campaign_group, publish, publish_now, queue_group, user_group
 from conversations.models import Interaction, Message
-from conversations.states import Delivery, InteractionState
+from conversations.states import Delivery, Direction, InteractionState
 
 
 def next_seq(interaction: Interaction) -> int:
@@ -58,6 +58,14 @@ def shown_delivery(message: Message) -> str:
     return message.delivery
 
 
+def client_key(message: Message) -> str:
+    """The idempotency key the agent's browser sent with this reply ("" for any other message):
+    the tab that sent it replaces its pending bubble with the stored message."""
+    if message.direction != Direction.OUT or not isinstance(message.raw, dict):
+        return ""
+    return str(message.raw.get("client_key", ""))
+
+
 def message_payload(message: Message) -> dict[str, Any]:
     return {
         "id": message.pk,
@@ -72,6 +80,7 @@ def message_payload(message: Message) -> dict[str, Any]:
         "delivery": shown_delivery(message) or None,
         "error": message.error,
         "created_at": message.created_at.isoformat(),
+        "key": client_key(message),
     }
 
 

@@ -35,9 +35,11 @@ def queue_outbound(
     author: str,
     agent_id: int | None = None,
     bot_kind: str = "",
+    raw: dict | None = None,
 ) -> Message:
     """Store one outbound message of ``interaction`` (whose row the caller holds) as queued and
-    send it after commit. The text is checked by the caller (``providers.text``)."""
+    send it after commit. The text is checked by the caller (``providers.text``). ``raw``: what
+    the message keeps of its origin (a reply's idempotency key)."""
     info = segment_info(text, interaction.provider.encoding)
     now = timezone.now()
     message = Message.objects.create(
@@ -53,6 +55,7 @@ def queue_outbound(
         segments=info.segments,
         delivery=Delivery.QUEUED,
         created_at=now,
+        raw=raw or {},
     )
     interaction.last_activity_at = now
     fields = ["last_activity_at"]

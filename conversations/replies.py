@@ -54,15 +54,29 @@ def whatsapp_window_closed(interaction: Interaction, now: dt.datetime | None = N
     return last is None or (now or timezone.now()) - last > window
 
 
-def reply(*, interaction_id: int, agent: User, text: str) -> Message:
+def reply(*, interaction_id: int, agent: User, text: str, key: str = "") -> Message:
     """Queue the agent's reply in an interaction assigned to them. Conflict (409) when it is
-    closed or not theirs, or the WhatsApp window is closed; ValidationError for the text."""
+    closed or not theirs, or the WhatsApp window is closed; ValidationError for the text.
+
+    ``key`` (the browser's idempotency key, one per message typed): a reply with a key this
+    interaction already has is that message, not a second one, so a double click or a send
+    repeated after a lost connection queues the text once. Checked under the interaction's row
+    lock, so two requests with the same key at once also make one message."""
     with transaction.atomic():
         interaction = (
             Interaction.objects.select_for_update(no_key=True)
             .select_related("provider")
             .get(pk=interaction_id)
         )
+        if key:
+            earlier = Message.objects.filter(
+                interaction_id=interaction.pk,
+                direction=Direction.OUT,
+                raw__client_key=key,
+                agent_id=agent.pk,
+            ).first()
+            if earlier is not None:
+                return earlier
         if interaction.state == InteractionState.CLOSED:
             raise Conflict(_("This interaction is closed."))
         if interaction.agent_id != agent.pk:
@@ -76,7 +90,10 @@ def reply(*, interaction_id: int, agent: User, text: str) -> Message:
                 )
                 % {"hours": settings.WHATSAPP_WINDOW_HOURS}
             )
-        return queue_outbound(interaction, text=text, author=Author.AGENT, agent_id=agent.pk)
+        raw = {"client_key": key} if key else None
+        return queue_outbound(
+            interaction, text=text, author=Author.AGENT, agent_id=agent.pk, raw=raw
+        )
 
 
 def start_interaction(*, agent: User, campaign_id: int, number: str, text: str) -> Interaction:

@@ -46,7 +46,7 @@ def interaction_for_user(*, user: User, pk: Any) -> Interaction:
 def messages_of(interaction: Interaction, *, after: int | None = None) -> QuerySet[Message]:
     """The interaction's messages; with ``after``, only those changed after that event number
     (``seq``), for a client catching up on missed events."""
-    messages = Message.objects.filter(interaction=interaction)
+    messages = Message.objects.filter(interaction=interaction).select_related("agent")
     if after is not None:
         messages = messages.filter(seq__gt=after)
     return messages

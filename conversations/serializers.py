@@ -9,7 +9,8 @@ from rest_framework import serializers
 from agents.models import BreakType
 from agents.states import AgentState
 from contactcenter.lookups import BIGINT_MAX
-from conversations.events import shown_delivery
+from conversations.events import client_key, shown_delivery
+from conversations.inbox import PREVIEW_CHARS, composer_closed_reason
 from conversations.models import Interaction, Message
 from conversations.states import BotKind, CloseReason, Delivery, Routing
 
@@ -54,6 +55,8 @@ class MessageSerializer(serializers.ModelSerializer):
 
     delivery = serializers.SerializerMethodField()
     bot_kind = serializers.ChoiceField(choices=BotKind.choices, allow_blank=True, read_only=True)
+    agent_name = serializers.SerializerMethodField()
+    key = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
@@ -63,6 +66,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "direction",
             "author",
             "agent",
+            "agent_name",
             "bot_kind",
             "text",
             "segments",
@@ -70,12 +74,23 @@ class MessageSerializer(serializers.ModelSerializer):
             "error",
             "created_at",
             "seq",
+            "key",
         ]
         read_only_fields = fields
+
+    def get_key(self, message: Message) -> str:
+        """The reply's idempotency key, as its sender gave it ("" for other messages)."""
+        return client_key(message)
 
     @extend_schema_field(serializers.ChoiceField(choices=SHOWN_DELIVERY, allow_null=True))
     def get_delivery(self, message: Message) -> str | None:
         return shown_delivery(message) or None
+
+    def get_agent_name(self, message: Message) -> str:
+        """The agent who wrote it (blank for the customer and bots): read with
+        ``select_related("agent")`` (``selectors.messages_of``)."""
+        agent = message.agent if message.agent_id else None
+        return (agent.get_full_name() or agent.username) if agent else ""
 
 
 class UnroutedMessageSerializer(MessageSerializer):
@@ -102,7 +117,64 @@ class StartSerializer(serializers.Serializer):
 
 
 class ReplySerializer(serializers.Serializer):
+    """``key``: optional idempotency key (one per message the agent typed): the same key again
+    answers the message already queued instead of sending a second one."""
+
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    key = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{8,64}$",
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid": _("Give 8 to 64 letters, digits, - or _.")},
+    )
+
+
+class InboxEntrySerializer(serializers.ModelSerializer):
+    """One row of the agent's inbox: the interaction, its campaign's name, the last message's
+    text (``preview``, shortened) and who wrote it, and why the composer is closed, if it is."""
+
+    campaign_name = serializers.CharField(source="campaign.name", read_only=True)
+    preview = serializers.SerializerMethodField()
+    preview_author = serializers.CharField(read_only=True, allow_null=True)
+    encoding = serializers.CharField(source="provider.encoding", read_only=True)
+    composer_closed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "id",
+            "campaign",
+            "campaign_name",
+            "number",
+            "state",
+            "unread",
+            "last_activity_at",
+            "closed_at",
+            "seq",
+            "preview",
+            "preview_author",
+            "encoding",
+            "composer_closed",
+        ]
+        read_only_fields = fields
+
+    def get_preview(self, interaction: Interaction) -> str:
+        return (getattr(interaction, "preview", None) or "")[:PREVIEW_CHARS]
+
+    def get_composer_closed(self, interaction: Interaction) -> str:
+        return composer_closed_reason(interaction)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """A customer's previous interaction, as the three-dot menu lists it."""
+
+    id = serializers.IntegerField()
+    campaign = serializers.IntegerField()
+    campaign_name = serializers.CharField()
+    number = serializers.CharField()
+    agent_name = serializers.CharField()
+    opened_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
 
 
 class AgentStateSerializer(serializers.Serializer):

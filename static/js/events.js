@@ -59,26 +59,45 @@
     }
   };
 
+  // What pages push onto window.ccQueue is sent over the socket as JSON: now when it is open,
+  // else as soon as it (re)connects. Subscriptions ({subscribe: ...}) are sent again after
+  // every reconnect (a new socket has joined nothing); anything else is sent once.
   var subscriptions = [];
+  var outbox = [];
   var current = null;
-  function subscribe(request) {
-    subscriptions.push(request);
-    if (current && current.readyState === WebSocket.OPEN) { current.send(JSON.stringify(request)); }
+  function isOpen() { return current && current.readyState === WebSocket.OPEN; }
+  function push(request) {
+    if (request && request.subscribe) { subscriptions.push(request); }
+    if (isOpen()) { current.send(JSON.stringify(request)); }
+    else if (!(request && request.subscribe)) { outbox.push(request); }
   }
   var queued = window.ccQueue || [];
-  window.ccQueue = { push: subscribe };
-  window.ccSubscribe = subscribe;
-  Array.prototype.forEach.call(queued, subscribe);
+  window.ccQueue = { push: push };
+  window.ccSubscribe = push;
+  Array.prototype.forEach.call(queued, push);
+
+  function setLive(state) {
+    document.body.dataset.live = state;
+    document.dispatchEvent(new CustomEvent("cc:socket", { detail: { state: state } }));
+  }
 
   var delay = 1000;
+  var retry = null;
+  var everConnected = false;
   function connect() {
+    retry = null;
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + "/ws/events/");
     current = socket;
     socket.onopen = function () {
       delay = 1000;
       subscriptions.forEach(function (request) { socket.send(JSON.stringify(request)); });
-      document.body.dataset.live = "connected";
+      outbox.splice(0).forEach(function (request) { socket.send(JSON.stringify(request)); });
+      setLive("connected");
+      // Events published while the socket was down are lost to this tab: pages catch up from
+      // the database (the API's after=<seq>) when they hear this.
+      if (everConnected) { document.dispatchEvent(new CustomEvent("cc:reconnected")); }
+      everConnected = true;
     };
     socket.onmessage = function (message) {
       var event = JSON.parse(message.data);
@@ -87,13 +106,25 @@
       document.dispatchEvent(new CustomEvent("cc:event", { detail: event }));
     };
     socket.onclose = function (event) {
-      document.body.dataset.live = "disconnected";
+      if (current !== socket) { return; }
       // 4401: this login ended (logged out in another tab, by a supervisor, or expired):
-      // retrying cannot help; the next page the user opens asks them to sign in.
-      if (event.code === 4401) { document.body.dataset.live = "signed-out"; return; }
-      window.setTimeout(connect, delay);
+      // retrying cannot help; the login page asks the user to sign in again.
+      if (event.code === 4401) {
+        setLive("signed-out");
+        var next = encodeURIComponent(window.location.pathname + window.location.search);
+        window.location.assign("/login/?next=" + next);
+        return;
+      }
+      setLive("disconnected");
+      retry = window.setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     };
   }
+  // Back online: try at once rather than at the end of the back-off.
+  window.addEventListener("online", function () {
+    if (retry !== null) { window.clearTimeout(retry); delay = 1000; connect(); }
+  });
+  // For pages and tests: the socket of this tab (e.g. to cut it and watch the catch-up).
+  window.ccEvents = { socket: function () { return current; }, isOpen: isOpen };
   connect();
 })();

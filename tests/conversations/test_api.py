@@ -59,6 +59,7 @@ def test_an_interaction_reads_with_the_issues_fields(client, world):  # noqa: F8
         "direction": "in",
         "author": "customer",
         "agent": None,
+        "agent_name": "",
         "bot_kind": "",
         "text": "hello",
         "segments": 1,
@@ -66,6 +67,7 @@ def test_an_interaction_reads_with_the_issues_fields(client, world):  # noqa: F8
         "error": "",
         "created_at": message["created_at"],
         "seq": world.inbound.seq,
+        "key": "",
     }
 
 
