@@ -1,6 +1,7 @@
-"""The web server of ``bench_monitoring``: uvicorn on the portal's ASGI application, counting
-every database query by whose code asked for it (the monitoring app and the events socket's
-lookups, or anything else), written to ``BENCH_COUNTS_FILE`` twice a second."""
+"""The web server of ``bench_monitoring``: uvicorn (``BENCH_SERVER_WORKERS`` processes, 2 as
+compose runs) on the portal's ASGI application, counting every database query by whose code
+asked for it (the monitoring app and the events socket's lookups, or anything else); each
+process writes its counts to ``BENCH_COUNTS_FILE.<pid>`` twice a second."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ connection_created.connect(install)
 
 
 def dump(path: str) -> None:
+    path = f"{path}.{os.getpid()}"
     while True:
         with open(path + ".tmp", "w") as out:
             json.dump(COUNTS, out)
@@ -54,12 +56,16 @@ def dump(path: str) -> None:
         time.sleep(0.5)
 
 
+threading.Thread(target=dump, args=(os.environ["BENCH_COUNTS_FILE"],), daemon=True).start()
+
+from contactcenter.asgi import application  # noqa: E402, F401  (what the workers serve)
+
 if __name__ == "__main__":
     import uvicorn
 
-    threading.Thread(target=dump, args=(os.environ["BENCH_COUNTS_FILE"],), daemon=True).start()
     uvicorn.run(
-        "contactcenter.asgi:application",
+        "bench.monitoring_server:application",
+        workers=int(os.environ.get("BENCH_SERVER_WORKERS", "2")),
         host="127.0.0.1",
         port=int(sys.argv[1]),
         log_level="warning",

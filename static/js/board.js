@@ -532,7 +532,8 @@
         row ? row.number + " · " + campaigns[row.campaign].name : "#" + p.interaction;
     }
     if (p.type === "draft") { box.querySelector("[data-testid=screen-draft]").textContent = p.text; }
-    if (p.type === "scroll") { box.querySelector("[data-testid=screen-scroll]").textContent = Math.round(p.top) + " px"; }
+    // The inbox tells the scroll position as a share of the conversation (0 top, 1 bottom).
+    if (p.type === "scroll") { box.querySelector("[data-testid=screen-scroll]").textContent = Math.round(100 * p.top) + " %"; }
   }
   function screen() {
     var agent = selected;
