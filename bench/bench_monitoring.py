@@ -159,7 +159,7 @@ def start_server(counts_file: str) -> tuple[subprocess.Popen, int]:
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.monitoring_server", str(port)], cwd=ROOT, env=env
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # two processes importing every provider SDK, loaded
     while True:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)  # noqa: S310
@@ -176,7 +176,7 @@ def counts(path: str) -> dict[str, int]:
     time.sleep(0.6)  # each process writes them twice a second
     total = {"monitoring": 0, "consumers": 0, "other": 0}
     for part in Path(path).parent.glob(Path(path).name + ".*"):
-        if part.suffix == ".tmp":
+        if part.name.endswith(".tmp"):
             continue
         for key, value in json.loads(part.read_text()).items():
             total[key] += value

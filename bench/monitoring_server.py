@@ -50,13 +50,14 @@ connection_created.connect(install)
 def dump(path: str) -> None:
     path = f"{path}.{os.getpid()}"
     while True:
-        with open(path + ".tmp", "w") as out:
+        with open(f"{path}.{threading.get_ident()}.tmp", "w") as out:
             json.dump(COUNTS, out)
-        os.replace(path + ".tmp", path)
+        os.replace(f"{path}.{threading.get_ident()}.tmp", path)
         time.sleep(0.5)
 
 
-threading.Thread(target=dump, args=(os.environ["BENCH_COUNTS_FILE"],), daemon=True).start()
+if __name__ != "__main__":  # each worker imports this module (the main process runs it)
+    threading.Thread(target=dump, args=(os.environ["BENCH_COUNTS_FILE"],), daemon=True).start()
 
 from contactcenter.asgi import application  # noqa: E402, F401  (what the workers serve)
 
