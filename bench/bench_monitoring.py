@@ -7,8 +7,8 @@ each, maximum 2 interactions per agent, all signed in and full), 5,000 customers
 per campaign, opened today) and 3,000 interactions closed earlier today (answered in 10–300 s)
 for the day's figures. One supervisor of their group.
 
-Measured, against the web server (``bench/monitoring_server.py``: uvicorn, 2 processes as
-compose runs, counting every database query by the code that asked for it):
+Measured, against the web server (``bench/monitoring_server.py``: one uvicorn process, or
+``BENCH_SERVER_WORKERS``; it counts every database query by the code that asked for it):
 
 - **board render**: ``GET /monitoring/board/`` (the snapshot) of a board of all 10 campaigns
   (every agent and all 5,000 waiting), 20 times as the boards open and once a second during the

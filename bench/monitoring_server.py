@@ -1,5 +1,6 @@
-"""The web server of ``bench_monitoring``: uvicorn (``BENCH_SERVER_WORKERS`` processes, 2 as
-compose runs) on the portal's ASGI application, counting every database query by whose code
+"""The web server of ``bench_monitoring``: uvicorn (one process; ``BENCH_SERVER_WORKERS=2`` as
+compose runs, when the machine can start two within a few minutes) on the portal's ASGI
+application, counting every database query by whose code
 asked for it (the monitoring app and the events socket's lookups, or anything else); each
 process writes its counts to ``BENCH_COUNTS_FILE.<pid>`` twice a second."""
 
@@ -56,7 +57,8 @@ def dump(path: str) -> None:
         time.sleep(0.5)
 
 
-if __name__ != "__main__":  # each worker imports this module (the main process runs it)
+WORKERS = int(os.environ.get("BENCH_SERVER_WORKERS", "1"))
+if WORKERS == 1 or __name__ != "__main__":  # each worker imports this module
     threading.Thread(target=dump, args=(os.environ["BENCH_COUNTS_FILE"],), daemon=True).start()
 
 from contactcenter.asgi import application  # noqa: E402, F401  (what the workers serve)
@@ -65,8 +67,8 @@ if __name__ == "__main__":
     import uvicorn
 
     uvicorn.run(
-        "bench.monitoring_server:application",
-        workers=int(os.environ.get("BENCH_SERVER_WORKERS", "2")),
+        "bench.monitoring_server:application" if WORKERS > 1 else application,
+        workers=WORKERS,
         host="127.0.0.1",
         port=int(sys.argv[1]),
         log_level="warning",
