@@ -14,8 +14,8 @@ Measured, against the web server (``bench/monitoring_server.py``: one uvicorn pr
   (every agent and all 5,000 waiting), 20 times as the boards open and once a second during the
   load; and ``GET /monitoring/`` (the page) 20 times. p50 / p95.
 - **event → board**: 20 websockets (as 20 boards, each following all 10 campaigns, in a
-  process of their own: ``bench/monitoring_boards.py``) while changes are made in this process,
-  ``BENCH_MON_RATE`` a second (open loop, 8 threads): alternately a customer
+  process of their own: ``bench/monitoring_boards.py``) while changes are made by 4 processes
+  (each its own events publisher), ``BENCH_MON_RATE`` a second (open loop): alternately a customer
   writes (stored and routed: ``interaction.queued``, ``message.new``, ``queue.length``) and an
   agent closes an interaction (``interaction.closed``, then the freed slot takes the head of
   the queue: ``interaction.assigned``, ``agent.state``, ``queue.length``). Latency = when a
@@ -34,6 +34,7 @@ Run: ``python -m contactcenter.embedded_redis python -m bench.bench_monitoring``
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import random
 import subprocess
@@ -42,7 +43,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 from bench.support import ROOT, free_port, percentile, setup_django
@@ -203,49 +204,86 @@ def timed_get(url: str, cookie: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def changes(campaigns, provider, seconds: float, rate: float) -> tuple[dict, int, float]:  # noqa: ANN001
-    """Customers write and agents close, alternately, ``rate`` a second (open loop)."""
-    from django.db import close_old_connections
+PROCESSES = 4  # changes come from several processes, as from web processes and workers
 
+
+def one_change(i: int, campaigns: list, provider) -> tuple[str, int]:  # noqa: ANN001
+    """Change ``i``: a customer writes (even), or an agent closes one (odd)."""
     from conversations.closing import close_interaction
+    from conversations.inbound import store_inbound
     from conversations.models import Interaction
     from conversations.routing import route_message
-    from tests.conversations.factories import inbound
+    from providers.adapters.base import InboundSMS
 
-    done: dict[tuple[str, int], float] = {}
+    campaign = campaigns[i % len(campaigns)]
+    if i % 2 == 0:
+        sms = InboundSMS(
+            provider_message_id=f"bench-mon-{time.time_ns()}-{i}",
+            sender=f"0997{i:05d}",
+            recipient=campaign.did,
+            text="Hola",
+        )
+        (message,) = store_inbound(provider=provider, messages=[sms])
+        route_message(message.pk)
+        message.refresh_from_db(fields=["interaction"])
+        return "interaction.queued", message.interaction_id
+    held = random.choice(
+        Interaction.objects.filter(campaign=campaign, state="assigned")
+        .select_related("agent")
+        .order_by("assigned_at")[:20]
+    )
+    close_interaction(interaction_id=held.pk, by=held.agent)
+    return "interaction.closed", held.pk
+
+
+def changes_slice(k: int, start: float, total: int, rate: float) -> tuple[dict, list]:
+    """Process ``k``'s share of the schedule (every PROCESSES-th change), 2 threads."""
+    from django.db import close_old_connections
+
+    from campaigns.models import Campaign
+    from providers.models import Provider
+
+    campaigns = list(Campaign.objects.filter(name__startswith="bench-mon-").order_by("name"))
+    provider = Provider.objects.get(name="bench-mon")
+    done: dict[str, float] = {}
     failed: list[str] = []
-    lock = threading.Lock()
-    total = int(seconds * rate)
-    start = time.monotonic() + 0.5
 
     def one(i: int) -> None:
-        due = start + i / rate
-        time.sleep(max(0.0, due - time.monotonic()))
-        campaign = campaigns[i % len(campaigns)]
+        time.sleep(max(0.0, start + i / rate - time.time()))
         try:
-            if i % 2 == 0:
-                message = inbound(provider, f"0997{i:05d}", "Hola", did=campaign.did)
-                route_message(message.pk)
-                message.refresh_from_db(fields=["interaction"])
-                key = ("interaction.queued", message.interaction_id)
-            else:
-                held = random.choice(
-                    Interaction.objects.filter(campaign=campaign, state="assigned")
-                    .select_related("agent")
-                    .order_by("assigned_at")[:20]
-                )
-                close_interaction(interaction_id=held.pk, by=held.agent)
-                key = ("interaction.closed", held.pk)
-            with lock:
-                done[key] = time.time()
+            kind, pk = one_change(i, campaigns, provider)
+            done[f"{kind} {pk}"] = time.time()
         except Exception as exc:  # noqa: BLE001  (two closers chose the same one: counted)
             failed.append(type(exc).__name__)
         finally:
             close_old_connections()
 
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(one, range(total)))
-    elapsed = time.monotonic() - start
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(one, range(k, total, PROCESSES)))
+    time.sleep(1)  # the process's publisher hands over its last events
+    return done, failed
+
+
+def changes(seconds: float, rate: float) -> tuple[dict, int, float]:
+    """Customers write and agents close, alternately, ``rate`` a second (open loop), from
+    PROCESSES processes (each with its own events publisher, as web processes and workers)."""
+    from django.db import connections
+
+    total = int(seconds * rate)
+    start = time.time() + 1.0
+    connections.close_all()  # not shared with the children
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(PROCESSES, mp_context=context) as pool:
+        parts = list(pool.map(changes_slice, range(PROCESSES), [start] * PROCESSES,
+                              [total] * PROCESSES, [rate] * PROCESSES))  # fmt: skip
+    elapsed = time.time() - start
+    done = {}
+    failed = []
+    for part_done, part_failed in parts:
+        for key, at in part_done.items():
+            kind, pk = key.split(" ")
+            done[(kind, int(pk))] = at
+        failed += part_failed
     if failed:
         print(f"{len(failed)} changes refused: {sorted(set(failed))}", flush=True)
     return done, total, elapsed
@@ -293,7 +331,7 @@ def main() -> None:
         loader = threading.Thread(target=keep_loading, daemon=True)
         loader.start()
         print(f"load average at start of the load: {os.getloadavg()}", flush=True)
-        done, total, elapsed = changes(campaigns, provider, SECONDS, RATE)
+        done, total, elapsed = changes(SECONDS, RATE)
         stop.set()
         loader.join()
         time.sleep(3)  # the last events reach the boards
