@@ -54,6 +54,8 @@ RATE = float(os.environ.get("BENCH_MON_RATE", "12.5"))
 BOARDS = int(os.environ.get("BENCH_MON_BOARDS", "20"))
 WAITING = int(os.environ.get("BENCH_MON_WAITING", "5000"))
 AGENTS = int(os.environ.get("BENCH_MON_AGENTS", "200"))
+# 0: no timed snapshot during the change load (to see the sockets alone).
+LOAD_SNAPSHOTS = os.environ.get("BENCH_MON_LOAD_SNAPSHOTS", "1") == "1"
 CAMPAIGNS = 10
 MAX_PER_AGENT = 2
 CLOSED_TODAY = 3000
@@ -325,7 +327,7 @@ def main() -> None:
         stop = threading.Event()
 
         def keep_loading() -> None:
-            while not stop.wait(1.0):
+            while LOAD_SNAPSHOTS and not stop.wait(1.0):
                 during.append(timed_get(snapshot_url, cookie))
 
         loader = threading.Thread(target=keep_loading, daemon=True)
