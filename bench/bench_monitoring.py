@@ -366,7 +366,7 @@ def main() -> None:
           f"p50 {percentile(all_renders, 50):.1f} ms, "
           f"p95 {percentile(all_renders, 95):.1f} ms (quiet {len(renders)}: p95 "
           f"{percentile(renders, 95):.1f}; under load {len(during)}: p95 "
-          f"{percentile(during, 95):.1f}); page: p50 {percentile(pages, 50):.1f} ms, "
+          f"{percentile(during or [0.0], 95):.1f}); page: p50 {percentile(pages, 50):.1f} ms, "
           f"p95 {percentile(pages, 95):.1f} ms")  # fmt: skip
     print(f"event -> board ({len(latencies)} deliveries to {BOARDS} boards, {missing} "
           f"missing): p50 {percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} "
