@@ -293,6 +293,13 @@ def changes(seconds: float, rate: float) -> tuple[dict, int, float]:
 
 def main() -> None:
     setup_django()
+    if os.environ.get("BENCH_MON_PUBSUB") == "1":  # the publishers on Redis pub/sub too
+        from django.conf import settings
+
+        settings.CHANNEL_LAYERS["default"]["BACKEND"] = (
+            "channels_redis.pubsub.RedisPubSubChannelLayer"
+        )
+        print("channel layer: Redis pub/sub", flush=True)
     print(f"load average before: {os.getloadavg()}", flush=True)
     began = time.monotonic()
     supervisor, campaigns, provider = world()

@@ -18,6 +18,11 @@ import django  # noqa: E402
 
 django.setup()
 
+if os.environ.get("BENCH_MON_PUBSUB") == "1":  # try Redis pub/sub for the channel layer
+    from django.conf import settings as _settings
+
+    _settings.CHANNEL_LAYERS["default"]["BACKEND"] = "channels_redis.pubsub.RedisPubSubChannelLayer"
+
 from django.db.backends.signals import connection_created  # noqa: E402
 
 COUNTS = {"monitoring": 0, "consumers": 0, "other": 0}
