@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from importlib import import_module
 from typing import Any
 
@@ -36,6 +37,56 @@ def queue_groups_of(agent: Any) -> list[str]:
 
 
 @database_sync_to_async
+def watchable_agent(user: Any, agent_id: Any) -> int | None:
+    """The agent's id when the user may watch their screen (their group's agent, with screen
+    monitoring on), else None."""
+    from django.http import Http404
+
+    from monitoring.selectors import agent_for_user
+
+    if user.is_agent or not isinstance(agent_id, int):
+        return None
+    try:
+        agent = agent_for_user(user=user, pk=agent_id)
+    except Http404:
+        return None
+    return agent.pk if agent.screen_monitoring else None
+
+
+@database_sync_to_async
+def screen_watch(agent_id: int, channel: str, *, on: bool) -> int:
+    from monitoring import screen
+
+    return screen.watch(agent_id, channel) if on else screen.unwatch(agent_id, channel)
+
+
+@database_sync_to_async
+def screen_watchers(agent_id: int) -> int:
+    from monitoring.screen import watchers
+
+    return watchers(agent_id)
+
+
+def screen_payload(agent_id: int, content: Any) -> dict[str, Any] | None:
+    """What an agent's page says of its screen, kept to the known fields and sizes."""
+    if not isinstance(content, dict) or content.get("type") not in ("open", "draft", "scroll"):
+        return None
+    interaction = content.get("interaction")
+    payload: dict[str, Any] = {
+        "agent": agent_id,
+        "type": content["type"],
+        "interaction": interaction if isinstance(interaction, int) else None,
+        "at": time.time(),
+    }
+    if content["type"] == "draft":
+        payload["text"] = str(content.get("text") or "")[:4000]
+    if content["type"] == "scroll":
+        top = content.get("top")
+        payload["top"] = top if isinstance(top, int | float) else 0
+    return payload
+
+
+@database_sync_to_async
 def agent_seen(agent: Any) -> None:
     from conversations.presence import seen
 
@@ -62,6 +113,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     groups_joined: list[str]
     heartbeat: asyncio.Task | None = None
+    # Monitor screen: the agents this (supervisor's) socket watches; the agent's own socket
+    # forwards at most SCREEN_RATE screen updates a second (its page sends at most 5).
+    watching: set[int]
+    SCREEN_RATE = 10
+    screen_sent: list[float]
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -69,6 +125,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.groups_joined = [user_group(user.pk)]
+        self.watching, self.screen_sent = set(), []
         if user.is_agent:
             self.groups_joined += await queue_groups_of(user)
         for group in self.groups_joined:
@@ -78,6 +135,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await agent_seen(user)
             self.heartbeat = asyncio.create_task(self.keep_present(user))
         await self.send_json({"kind": "hello", "payload": {"user": user.username}})
+        if user.is_agent and user.screen_monitoring:
+            watched = await screen_watchers(user.pk) > 0
+            await self.send_json({"kind": "supervision.watch", "payload": {"watched": watched}})
 
     def session_key(self) -> str | None:
         session = self.scope.get("session")
@@ -97,10 +157,20 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 logger.exception("presence heartbeat failed", extra={"agent": agent.pk})
 
     async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
-        """``{"subscribe": "campaign", "id": N}``: follow a campaign the user may see."""
-        if content.get("subscribe") != "campaign":
+        """``{"subscribe": "campaign", "id": N}``: follow a campaign the user may see;
+        ``{"watch": agent}`` / ``{"unwatch": agent}``: a supervisor's Monitor screen;
+        ``{"screen": {...}}``: the agent's page tells its watchers what it shows."""
+        if not isinstance(content, dict):
             return
-        group = await campaign_group_for(self.scope["user"], content.get("id"))
+        if "screen" in content:
+            await self.forward_screen(content["screen"])
+        elif "watch" in content or "unwatch" in content:
+            await self.watch(content.get("watch", content.get("unwatch")), on="watch" in content)
+        elif content.get("subscribe") == "campaign":
+            await self.subscribe_campaign(content.get("id"))
+
+    async def subscribe_campaign(self, campaign_id: Any) -> None:
+        group = await campaign_group_for(self.scope["user"], campaign_id)
         if group is None:
             await self.send_json({"kind": "error", "payload": {"detail": "No such campaign."}})
             return
@@ -108,11 +178,53 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined.append(group)
         await self.send_json({"kind": "subscribed", "payload": {"group": group}})
 
+    async def watch(self, agent_id: Any, *, on: bool) -> None:
+        agent = await watchable_agent(self.scope["user"], agent_id)
+        if agent is None:
+            await self.send_json({"kind": "error", "payload": {"detail": "No such agent."}})
+            return
+        await self.set_watch(agent, on=on)
+        kind = "screen.watching" if on else "screen.unwatched"
+        await self.send_json({"kind": kind, "payload": {"agent": agent}})
+
+    async def set_watch(self, agent: int, *, on: bool) -> None:
+        from monitoring.screen import screen_group
+
+        if on:
+            await self.channel_layer.group_add(screen_group(agent), self.channel_name)
+            self.watching.add(agent)
+        else:
+            await self.channel_layer.group_discard(screen_group(agent), self.channel_name)
+            self.watching.discard(agent)
+        await screen_watch(agent, self.channel_name, on=on)
+
+    async def forward_screen(self, content: Any) -> None:
+        from monitoring.screen import screen_group
+
+        user = self.scope["user"]
+        if not (user.is_agent and user.screen_monitoring):
+            return
+        now = time.monotonic()
+        self.screen_sent = [t for t in self.screen_sent if now - t < 1.0]
+        payload = screen_payload(user.pk, content)
+        if payload is None or len(self.screen_sent) >= self.SCREEN_RATE:
+            return
+        self.screen_sent.append(now)
+        await self.channel_layer.group_send(
+            screen_group(user.pk), {"type": "event.forward", "kind": "screen", "payload": payload}
+        )
+
     async def disconnect(self, code: int) -> None:
         if self.heartbeat is not None:
             self.heartbeat.cancel()
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        # A supervisor's socket that drops stops watching; the agent's state is untouched.
+        for agent in list(getattr(self, "watching", ())):
+            try:
+                await self.set_watch(agent, on=False)
+            except Exception:  # Redis away: the watchers' set expires on its own
+                logger.exception("unwatch failed", extra={"agent": agent})
 
     async def event_forward(self, message: dict[str, Any]) -> None:
         await self.send_json({"kind": message["kind"], "payload": message["payload"]})
