@@ -155,6 +155,15 @@ def resume_dialers(full: bool = False) -> int:
     return start_batches()
 
 
+def resume_exports(full: bool = False) -> int:
+    """Recordings exports: a running one whose worker died (its heartbeat stopped) is failed for
+    the user to retry; a queued one whose task was lost is handed over again."""
+    from recordings.exports import TASK, fail_abandoned_exports, queued_exports
+
+    fail_abandoned_exports()
+    return hand_over("exports", TASK, queued_exports(stale_before()))
+
+
 KINDS: dict[str, Callable[..., int]] = {
     "inbound": resume_inbound,
     "outbound": resume_outbound,
@@ -162,6 +171,7 @@ KINDS: dict[str, Callable[..., int]] = {
     "deletions": resume_deletions,
     "sent_rows": resume_sent_rows,
     "dialers": resume_dialers,
+    "exports": resume_exports,
 }
 
 
