@@ -8,6 +8,7 @@ API responses, so a session or an API token opens them alike.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -100,10 +101,17 @@ class RecordingList(APIView):
 
 
 class PlainText(renderers.BaseRenderer):
+    """Downloads stream their own body; this renders only an error (404, 400) as JSON text."""
+
     media_type, format = "text/plain", "txt"
 
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, context: Any = None
+    ) -> bytes:
+        return json.dumps(data, default=str).encode()
 
-class Csv(renderers.BaseRenderer):
+
+class Csv(PlainText):
     media_type, format = "text/csv", "csv"
 
 

@@ -49,7 +49,10 @@ def _moment(value: str, *, end: bool) -> dt.datetime:
     """A date (the whole day: an end date includes it) or a date-time, in the portal's zone when
     it names none."""
     value = value.strip()
-    day = parse_date(value) if len(value) <= 10 else None
+    try:
+        day = parse_date(value) if len(value) <= 10 else None
+    except ValueError:  # 2026-13-45: shaped like a date, but none
+        raise ValidationError(_("Give a date (2026-05-31) or a date and time.")) from None
     if day is not None:
         if end:
             day += dt.timedelta(days=1)

@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -37,6 +38,11 @@ PAGE = 25
 TEXT_SET_LIMIT = 5000
 
 TS_MATCH = "to_tsvector('simple'::regconfig, {col}) @@ plainto_tsquery('simple'::regconfig, %s)"
+# Constant SQL (the text is a parameter).
+CORRELATED_MATCH = (
+    "(SELECT true FROM conversations_message m WHERE m.interaction_id = "  # noqa: S608
+    '"conversations_interaction"."id" AND ' + TS_MATCH.format(col="m.text") + " LIMIT 1)"
+)
 
 
 class BadCursor(ValueError):
@@ -70,14 +76,13 @@ def _text_filter(interactions: QuerySet[Interaction], text: str) -> QuerySet[Int
     if connection.vendor != "postgresql":
         return interactions.filter(pk__in=matches.values("interaction_id"))
     ids = list(matches.values_list("interaction_id", flat=True)[: TEXT_SET_LIMIT + 1])
+    if not ids:
+        return interactions.none()
     if len(ids) <= TEXT_SET_LIMIT:
         return interactions.filter(pk__in=set(ids))
     # A common word: a correlated check per interaction, newest first (the LIMIT keeps
     # PostgreSQL from turning it into a join over every matching message).
-    where = (
-        "(SELECT true FROM conversations_message m WHERE m.interaction_id = "
-        '"conversations_interaction"."id" AND ' + TS_MATCH.format(col="m.text") + " LIMIT 1)"
-    )  # noqa: S608
+    where = CORRELATED_MATCH
     return interactions.extra(where=[where], params=[text])  # noqa: S610 (constant SQL)
 
 
@@ -116,7 +121,10 @@ def estimate(interactions: QuerySet[Interaction]) -> int:
     exact on SQLite, where histories are small)."""
     if connection.vendor != "postgresql":
         return interactions.count()
-    sql, params = interactions.order_by().values("pk").query.sql_with_params()
+    try:
+        sql, params = interactions.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]

@@ -18,7 +18,7 @@ INDEXES = {
     ),
     "agent_recordings": "conversations_interaction (agent_id, opened_at DESC, id DESC)",
     "spool_row_message": (
-        "dialer_spoolrow (conversation_message_id) WHERE conversation_message_id IS NOT NULL"
+        "sms_spool (conversation_message_id) WHERE conversation_message_id IS NOT NULL"
     ),
 }
 
