@@ -116,11 +116,22 @@ class Page:
     estimate: int
 
 
+EXACT_UP_TO = 1000
+
+
 def estimate(interactions: QuerySet[Interaction]) -> int:
-    """How many rows ``interactions`` holds, as the planner estimates it (one cheap EXPLAIN;
-    exact on SQLite, where histories are small)."""
-    if connection.vendor != "postgresql":
+    """How many rows ``interactions`` holds: exact up to EXACT_UP_TO (a count that stops
+    there, so it costs little whatever the history), beyond that as PostgreSQL's planner
+    estimates it (one EXPLAIN), never below what was counted."""
+    counted = interactions.order_by().values("pk")[: EXACT_UP_TO + 1].count()
+    if counted <= EXACT_UP_TO:
+        return counted
+    if connection.vendor != "postgresql":  # small histories: count them
         return interactions.count()
+    return max(counted, _planned_rows(interactions))
+
+
+def _planned_rows(interactions: QuerySet[Interaction]) -> int:
     try:
         sql, params = interactions.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:
@@ -160,7 +171,7 @@ def page_of(
     return Page(
         rows=rows,
         next_cursor=encode_cursor(rows[-1]) if more else None,
-        estimate=estimate(interactions) if total else 0,
+        estimate=(len(rows) if not more and not cursor else estimate(interactions)) if total else 0,
     )
 
 

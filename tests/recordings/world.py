@@ -65,7 +65,11 @@ def build(supervisor: User, other_supervisor: User, other_group: SecurityGroup) 
     sales = make_campaign(supervisor, name="Sales", did="1234")
     support = make_campaign(supervisor, name="Support", did="1235")
     collect = make_campaign(
-        other_supervisor, name="Collections", did="999", provider=provider(), security_group=other_group
+        other_supervisor,
+        name="Collections",
+        did="999",
+        provider=provider(),
+        security_group=other_group,
     )
     group = supervisor.security_groups.first()
     alex = User.objects.filter(username="alex").first() or make_user("alex", Role.AGENT, [group])
@@ -77,7 +81,7 @@ def build(supervisor: User, other_supervisor: User, other_group: SecurityGroup) 
                      first_reply_at=at(1, 10, 2), closed_by=alex, close_reason=CloseReason.AGENT)  # fmt: skip
     message(i1, at(1, 10, 0), "Hi, I have a question about my invoice")
     message(i1, at(1, 10, 2), "Hello! Let me check that.", author=Author.AGENT, agent=alex)
-    message(i1, at(1, 10, 3), "=HYPERLINK(\"http://evil\",\"x\")")
+    message(i1, at(1, 10, 3), '=HYPERLINK("http://evil","x")')
     message(i1, at(1, 10, 4), "-2+3 is my code", author=Author.AGENT, agent=alex,
             delivery=Delivery.FAILED)  # fmt: skip
     Assignment.objects.create(interaction=i1, campaign=sales, agent=alex, assigned_at=at(1, 10, 1),
@@ -86,7 +90,17 @@ def build(supervisor: User, other_supervisor: User, other_group: SecurityGroup) 
     i2 = interaction(support, "+59899111222", at(5), agent=bea, first_reply_at=at(5, 11),
                      closed_by=supervisor, close_reason=CloseReason.SUPERVISOR)  # fmt: skip
     message(i2, at(5, 10, 0), "I want a refund please")
-    message(i2, at(5, 10, 0, ), "We are closed.", author=Author.BOT, bot_kind=BotKind.OUT_OF_TIME)
+    message(
+        i2,
+        at(
+            5,
+            10,
+            0,
+        ),
+        "We are closed.",
+        author=Author.BOT,
+        bot_kind=BotKind.OUT_OF_TIME,
+    )
     message(i2, at(5, 11, 0), "Your refund is on its way", author=Author.AGENT, agent=bea,
             delivery=Delivery.SENDING)  # fmt: skip
     Assignment.objects.create(interaction=i2, campaign=support, agent=alex, assigned_at=at(5, 10, 5),
