@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import CASCADE, PROTECT, RESTRICT, SET_NULL, Model, ProtectedError
 from django.utils import timezone
 
-from conversations.models import Assignment, Interaction, Message
+from conversations.models import Interaction, Message
 from conversations.states import InteractionState, Routing
 
 logger = logging.getLogger("contactcenter.retention")
@@ -48,10 +49,9 @@ def delete_chunk(before: datetime, size: int) -> int:
         if not ids:
             return 0
         messages = Message.objects.filter(interaction_id__in=ids)
-        _detach_spool_rows(messages)
+        _clear_references(Message, messages.values("pk"))
         messages._raw_delete(messages.db)
-        assignments = Assignment.objects.filter(interaction_id__in=ids)
-        assignments._raw_delete(assignments.db)
+        _clear_references(Interaction, ids, skip={Message})
         interactions = Interaction.objects.filter(pk__in=ids)
         interactions._raw_delete(interactions.db)
         return len(ids)
@@ -69,19 +69,35 @@ def delete_unrouted_chunk(before: datetime, size: int) -> int:
         )
         if ids:
             messages = Message.objects.filter(pk__in=ids)
-            _detach_spool_rows(messages)
+            _clear_references(Message, ids)
             messages._raw_delete(messages.db)
         return len(ids)
 
 
-def _detach_spool_rows(messages: object) -> None:
-    """Spool rows keep their history; only their link to a deleted message goes (the
-    foreign key is SET_NULL in Django, which a raw delete does not run)."""
-    from dialer.models import SpoolRow
-
-    SpoolRow.objects.filter(
-        conversation_message_id__isnull=False, conversation_message__in=messages.values("pk")
-    ).update(conversation_message=None)
+def _clear_references(
+    model: type[Model], keys: object, skip: frozenset | set = frozenset()
+) -> None:
+    """What points at the rows being deleted, as Django's ``on_delete`` says, done in SQL (a raw
+    delete runs none of it): SET_NULL links are cleared (a spool row keeps its history, without
+    its message), CASCADE rows go (assignments). Read from the models, so a relation added later
+    is handled too; PROTECT raises as Django would."""
+    relations = [
+        f
+        for f in model._meta.get_fields(include_hidden=True)  # related_name="+" too
+        if f.auto_created and not f.concrete and (f.one_to_many or f.one_to_one)
+    ]
+    for relation in relations:
+        related = relation.related_model
+        if related in skip or not relation.field.concrete:
+            continue
+        name = relation.field.name
+        rows = related._base_manager.filter(**{f"{name}__in": keys, f"{name}__isnull": False})
+        if relation.on_delete is SET_NULL:
+            rows.update(**{name: None})
+        elif relation.on_delete is CASCADE:
+            rows._raw_delete(rows.db)
+        elif relation.on_delete in (PROTECT, RESTRICT) and rows.exists():
+            raise ProtectedError(f"{related.__name__} protects {model.__name__}", set())
 
 
 def apply_retention(
