@@ -8,7 +8,6 @@ API responses, so a session or an API token opens them alike.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -100,29 +99,25 @@ class RecordingList(APIView):
         )
 
 
-class PlainText(renderers.BaseRenderer):
-    """Downloads stream their own body; this renders only an error (404, 400) as JSON text."""
+class JsonAnswers:
+    """Answers JSON whatever ``format`` says: ``format=txt|csv`` picks the download here, and
+    errors (404, 400) stay JSON as documented (DRF would render them with a renderer picked by
+    ``format``, or refuse an unknown one with a 404)."""
 
-    media_type, format = "text/plain", "txt"
-
-    def render(
-        self, data: Any, accepted_media_type: str | None = None, context: Any = None
-    ) -> bytes:
-        return json.dumps(data, default=str).encode()
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple:
+        return renderers.JSONRenderer(), "application/json"
 
 
-class Csv(PlainText):
-    media_type, format = "text/csv", "csv"
-
-
-class TranscriptView(APIView):
+class TranscriptView(JsonAnswers, APIView):
     """One conversation: JSON (default), or a download as ``format=txt`` or ``format=csv``."""
-
-    renderer_classes = [renderers.JSONRenderer, PlainText, Csv]
 
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=["json", "txt", "csv"])],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "text/plain"): OpenApiTypes.STR,
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
     )
     def get(self, request: Request, pk: str) -> Any:
         interaction = interaction_for_user(user=request.user, pk=pk)
@@ -207,10 +202,13 @@ class ExportRetry(APIView):
         return Response(export_row(request, job))
 
 
-class ExportDownload(APIView):
-    renderer_classes = [renderers.JSONRenderer, Csv]
-
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
+class ExportDownload(JsonAnswers, APIView):
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (404, "application/json"): OpenApiTypes.OBJECT,
+        }
+    )
     def get(self, request: Request, pk: str) -> Any:
         job = exports.export_for_user(user=request.user, pk=pk)
         if job.state != ExportJob.State.DONE or not job.path:
