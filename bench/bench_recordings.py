@@ -270,9 +270,8 @@ def main() -> None:
         bench_transcript()
     if "export" in which:
         bench_export()
-    print(
-        f"load average {os.getloadavg()}; own peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB"
-    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(f"load average {os.getloadavg()}; own peak {peak} MB")
 
 
 if __name__ == "__main__":

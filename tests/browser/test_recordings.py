@@ -4,6 +4,7 @@ and exports the filtered list through a real worker, in a real browser."""
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -54,7 +55,7 @@ def test_filter_open_download_and_export(
         page.get_by_test_id("download-txt").click()
     download = download_info.value
     assert download.suggested_filename == f"conversation-{world.i1.pk}.txt"
-    text = open(download.path(), encoding="utf-8").read().splitlines()
+    text = Path(download.path()).read_text(encoding="utf-8").splitlines()
     assert text[0] == f"Conversation {world.i1.pk}"
     assert text[-1] == "    -2+3 is my code"
 

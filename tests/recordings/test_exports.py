@@ -122,9 +122,7 @@ def test_a_job_whose_worker_died_is_failed_and_retried(client, admin, world: Wor
 
 
 def test_a_live_job_is_left_alone_by_the_sweeper(admin, world: World) -> None:
-    job = ExportJob.objects.create(
-        created_by=admin, state="running", heartbeat_at=timezone.now()
-    )
+    job = ExportJob.objects.create(created_by=admin, state="running", heartbeat_at=timezone.now())
     resume_exports()
     job.refresh_from_db()
     assert job.state == "running"
