@@ -106,3 +106,21 @@ def test_live_traffic_is_not_blocked_while_it_runs(world: World, settings) -> No
     assert during >= 5, "retention finished before the live traffic could overlap it"
     assert max(timings) < 1.0, timings
     assert Message.objects.filter(text="live", interaction__isnull=False).count() == 20
+
+
+@pytest.mark.django_db
+def test_a_spool_row_keeps_its_history_without_its_deleted_message(world: World, settings) -> None:
+    from dialer.models import SpoolRow
+    from tests.dialer.factories import spool
+
+    settings.MESSAGE_RETENTION_DAYS = 365
+    (old,) = old_history(world, 1)
+    (row,) = spool(world.sales, [("098123456", "old", 1)])
+    sent = Message.objects.filter(interaction_id=old, author=Author.AGENT).get()
+    SpoolRow.objects.filter(pk=row.pk).update(conversation_message=sent)
+
+    assert apply_retention(chunk=10, pause=0)["interactions"] == 1
+
+    row = SpoolRow.objects.get(pk=row.pk)  # the dialer's row stays, unlinked
+    assert row.conversation_message_id is None and row.message == "old"
+    assert not Message.objects.filter(pk=sent.pk).exists()
