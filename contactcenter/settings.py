@@ -227,7 +227,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.tasks.tick",
         "schedule": float(os.environ.get("INTERACTIONS_TICK_SECONDS", "5")),
     },
+    # Deletes messages older than MESSAGE_RETENTION_DAYS, in chunks: recordings/retention.py.
+    "message-retention": {
+        "task": "recordings.tasks.apply_retention",
+        "schedule": float(os.environ.get("RETENTION_EVERY", "3600")),
+    },
 }
+# Recordings: keep messages this many days (unset: for ever); retention deletes this many
+# interactions per transaction and pauses this long between chunks. An export whose heartbeat
+# stopped this many seconds ago had its worker die: the sweeper fails it for a retry.
+MESSAGE_RETENTION_DAYS = (
+    int(os.environ["MESSAGE_RETENTION_DAYS"]) if os.environ.get("MESSAGE_RETENTION_DAYS") else None
+)
+RETENTION_CHUNK = int(os.environ.get("RETENTION_CHUNK", "500"))
+RETENTION_PAUSE = float(os.environ.get("RETENTION_PAUSE", "0.05"))
+EXPORT_STALE_SECONDS = float(os.environ.get("EXPORT_STALE_SECONDS", "120"))
 # The sweeper resumes stored work still unprocessed after this many seconds.
 SWEEP_AFTER_SECONDS = float(os.environ.get("SWEEP_AFTER_SECONDS", "10"))
 # Seconds between a Sandbox provider's "sent" and "delivered" reports (simulator.deliveries).

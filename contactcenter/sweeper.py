@@ -163,6 +163,15 @@ def resume_sandbox_reports(full: bool = False) -> int:
     return hand_over("sandbox", REPORT_TASK, stalled(MOST_PER_RUN))
 
 
+def resume_exports(full: bool = False) -> int:
+    """Recordings exports: a running one whose worker died (its heartbeat stopped) is failed for
+    the user to retry; a queued one whose task was lost is handed over again."""
+    from recordings.exports import TASK, fail_abandoned_exports, queued_exports
+
+    fail_abandoned_exports()
+    return hand_over("exports", TASK, queued_exports(stale_before()))
+
+
 KINDS: dict[str, Callable[..., int]] = {
     "inbound": resume_inbound,
     "outbound": resume_outbound,
@@ -171,6 +180,7 @@ KINDS: dict[str, Callable[..., int]] = {
     "sent_rows": resume_sent_rows,
     "dialers": resume_dialers,
     "sandbox": resume_sandbox_reports,
+    "exports": resume_exports,
 }
 
 

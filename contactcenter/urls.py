@@ -16,6 +16,7 @@ from conversations.webhooks import provider_webhook
 from dialer.api import DialerViewSet, DncrViewSet, SpoolViewSet
 from dialer.sendsms import LegacySendSMS, SendSMS
 from providers.api import ProviderViewSet
+from recordings import api as recordings_api
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -42,6 +43,24 @@ router.register("users", UserViewSet, basename="user")
 api_v1 = [
     re_path(r"^me/?$", account_views.me, name="api_me"),  # with or without the slash
     re_path(r"^agents/me/state/?$", AgentStateView.as_view(), name="api_agent_state"),
+    re_path(r"^recordings/?$", recordings_api.RecordingList.as_view(), name="api_recordings"),
+    re_path(
+        r"^recordings/(?P<pk>[^/]+)/transcript/?$",
+        recordings_api.TranscriptView.as_view(),
+        name="api_recording_transcript",
+    ),
+    re_path(r"^exports/?$", recordings_api.ExportList.as_view(), name="api_exports"),
+    re_path(r"^exports/(?P<pk>[^/]+)/?$", recordings_api.ExportDetail.as_view(), name="api_export"),
+    re_path(
+        r"^exports/(?P<pk>[^/]+)/retry/?$",
+        recordings_api.ExportRetry.as_view(),
+        name="api_export_retry",
+    ),
+    re_path(
+        r"^exports/(?P<pk>[^/]+)/download/?$",
+        recordings_api.ExportDownload.as_view(),
+        name="api_export_download",
+    ),
     *router.urls,
     re_path(r"^(?P<path>.*)$", views.api_not_found),  # JSON 404, not the HTML page
 ]

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accounts.models import User
+from accounts.models import User, UserSession
+from accounts.sessions import session_keys_of
 from agents.models import AgentStatus
 from agents.services import break_type_named, lock_status, record_state
 from agents.states import AgentState
@@ -61,21 +62,11 @@ def pause_agent(*, actor: User, agent: User, break_type: str) -> AgentStatus:
     return status
 
 
-def user_sessions(user: User) -> list[str]:
-    """Keys of the user's unexpired sessions (database sessions hold the user only inside their
-    encoded data: read them all; a portal has few at a time)."""
-    keys = []
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            keys.append(session.session_key)
-    return keys
-
-
 def log_out_agent(*, actor: User, agent: User) -> tuple[bool, str]:
     """End every session and socket of the agent at once; their interactions go back to the
     head of their queues (SPEC §3a). A disconnected agent with no session: nothing to do.
     Returns (done, message for the supervisor)."""
-    sessions = user_sessions(agent)
+    sessions = session_keys_of(agent.pk)  # indexed at sign-in (accounts.sessions)
     if not sessions and not is_connected(agent):
         record(actor=actor, agent=agent, action=AuditAction.LOG_OUT, detail="not connected: no-op")
         return False, gettext("%(name)s is not connected: nothing to log out.") % {
@@ -83,6 +74,7 @@ def log_out_agent(*, actor: User, agent: User) -> tuple[bool, str]:
         }
     with transaction.atomic():
         Session.objects.filter(session_key__in=sessions).delete()
+        UserSession.objects.filter(user_id=agent.pk).delete()
         requeued = presence.sign_out(agent.pk, reason="forced_out")
         end_sockets(agent.pk, None)
         record(

@@ -1,9 +1,8 @@
 from django.urls import path
 
-from accounts.roles import Section
-from contactcenter.sections import section_page
+from recordings import views
 
 app_name = "recordings"
 urlpatterns = [
-    path("", section_page(Section.RECORDINGS, "recordings/index.html"), name="index"),
+    path("", views.index, name="index"),
 ]
