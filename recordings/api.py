@@ -19,6 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -169,6 +170,8 @@ def export_row(request: Request, job: ExportJob) -> dict[str, Any]:
 
 
 class ExportList(APIView):
+    parser_classes = [JSONParser]  # ``filters`` is an object: a form cannot carry it
+
     @extend_schema(request=ExportBody, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         body = ExportBody(data=request.data)
