@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "dialer",
     "monitoring",
     "recordings",
+    "reports",
     "axes",  # sign-in lockout after repeated failures (brute force)
 ]
 

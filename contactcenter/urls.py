@@ -15,6 +15,7 @@ from conversations.webhooks import provider_webhook
 from dialer.api import DialerViewSet, DncrViewSet, SpoolViewSet
 from dialer.sendsms import LegacySendSMS, SendSMS
 from providers.api import ProviderViewSet
+from reports.api import DialerReportView, InteractionsReportView
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -40,6 +41,12 @@ router.register("break-types", BreakTypeViewSet, basename="break-type")
 api_v1 = [
     re_path(r"^me/?$", account_views.me, name="api_me"),  # with or without the slash
     re_path(r"^agents/me/state/?$", AgentStateView.as_view(), name="api_agent_state"),
+    re_path(
+        r"^reports/interactions/?$",
+        InteractionsReportView.as_view(),
+        name="api_report_interactions",
+    ),
+    re_path(r"^reports/dialer/?$", DialerReportView.as_view(), name="api_report_dialer"),
     *router.urls,
     re_path(r"^(?P<path>.*)$", views.api_not_found),  # JSON 404, not the HTML page
 ]
