@@ -66,15 +66,11 @@ def _date(params: Mapping[str, Any], name: str, errors: dict[str, list[str]]) ->
         return None
 
 
-def _ids(
-    params: Mapping[str, Any], name: str, errors: dict[str, list[str]], label: str
-) -> list[int]:
+def _ids(params: Mapping[str, Any], name: str, errors: dict[str, list[str]], bad: str) -> list[int]:
     ids = []
     for value in _values(params, name):
         if not value.isdigit() or not 0 < int(value) < 2**63:
-            errors.setdefault(name, []).append(
-                _("“%(value)s” is not a %(what)s id.") % {"value": value, "what": label}
-            )
+            errors.setdefault(name, []).append(bad % {"value": value})
             continue
         ids.append(int(value))
     return ids
@@ -89,8 +85,8 @@ def parse_filters(user: User, params: Mapping[str, Any]) -> ReportFilters:
     today = timezone.localdate()
     start = _date(params, "start", errors)
     end = _date(params, "end", errors)
-    campaign_ids = _ids(params, "campaign", errors, _("campaign"))
-    agent_ids = _ids(params, "agent", errors, _("agent"))
+    campaign_ids = _ids(params, "campaign", errors, _("“%(value)s” is not a campaign id."))
+    agent_ids = _ids(params, "agent", errors, _("“%(value)s” is not an agent id."))
     if "start" not in errors and "end" not in errors:
         end = end or (start + dt.timedelta(days=DEFAULT_DAYS - 1) if start else today)
         start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)

@@ -23,7 +23,7 @@ from accounts.models import User
 from accounts.roles import Role
 from campaigns.models import Campaign
 from conversations.models import Assignment, Interaction, Message
-from tests.campaigns.factories import make_campaign, provider
+from tests.campaigns.factories import make_campaign
 from tests.conftest import make_user
 
 ZONE = "America/Montevideo"
