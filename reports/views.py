@@ -57,7 +57,11 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         context.update(
             filters=filters,
             report=report,
-            values={**context["values"], "start": filters.start, "end": filters.end},
+            values={
+                **context["values"],
+                "start": filters.start.isoformat(),
+                "end": filters.end.isoformat(),
+            },
             tables=[
                 {
                     "key": key,
