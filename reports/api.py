@@ -7,7 +7,7 @@ import dataclasses
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +25,14 @@ PARAMETERS = [
     OpenApiParameter("campaign", OpenApiTypes.INT, many=True, description="Repeatable"),
     OpenApiParameter("agent", OpenApiTypes.INT, many=True, description="Repeatable"),
 ]
+
+
+RESPONSES = {
+    200: OpenApiTypes.OBJECT,
+    404: OpenApiResponse(
+        OpenApiTypes.OBJECT, description="A campaign or agent outside the user's groups."
+    ),
+}
 
 
 def _filters(request: Request) -> ReportFilters:
@@ -50,7 +58,7 @@ class InteractionsReportView(APIView):
     permission_classes = [SectionPermission]
     section = Section.REPORTS
 
-    @extend_schema(parameters=PARAMETERS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=PARAMETERS, responses=RESPONSES)
     def get(self, request: Request) -> Response:
         filters = _filters(request)
         report = interactions_report(filters)
@@ -67,7 +75,7 @@ class DialerReportView(APIView):
     permission_classes = [SectionPermission]
     section = Section.REPORTS
 
-    @extend_schema(parameters=PARAMETERS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=PARAMETERS, responses=RESPONSES)
     def get(self, request: Request) -> Response:
         filters = _filters(request)
         return Response({**_head(filters), "rows": dialer_report(filters)})
