@@ -45,12 +45,12 @@ def ensure_spool() -> None:
             """INSERT INTO sms_spool (campaign_id, destination, message, priority, position,
                    state, idm, data, provider_message_id, attempts, error, claim, fate_unknown,
                    created_at, updated_at, number, delivery_status, kind)
-               SELECT c.ids[1 + (g % array_length(c.ids, 1))], '09' || (g % 10000000)::text,
+               SELECT c.ids[1 + (g %% array_length(c.ids, 1))], '09' || (g %% 10000000)::text,
                       'Your appointment is confirmed', 0, g,
-                      (ARRAY[2,2,2,2,2,2,2,1,3,4,5,0])[1 + (g * 7 % 12)], '', '', '', 1, '', '',
-                      false, now() - (g % 7776000) * interval '1 second', now(), '',
+                      (ARRAY[2,2,2,2,2,2,2,1,3,4,5,0])[1 + (g * 7 %% 12)], '', '', '', 1, '', '',
+                      false, now() - (g %% 7776000) * interval '1 second', now(), '',
                       (ARRAY['delivered','delivered','delivered','sent','undelivered',
-                             'unknown'])[1 + (g * 13 % 6)], 'dialer'
+                             'unknown'])[1 + (g * 13 %% 6)], 'dialer'
                  FROM generate_series(1, %s) g,
                       (SELECT array_agg(id ORDER BY id) AS ids FROM campaigns_campaign) c""",
             [SPOOL_ROWS],

@@ -156,7 +156,6 @@ PLACEHOLDERS = {
     "inbox": ("/inbox/", "conversations assigned to you"),
     "monitoring": ("/monitoring/", "agents signed in and their state"),
     "recordings": ("/recordings/", "stored conversations"),
-    "reports": ("/monitoring/reports/", "messages sent and received per campaign"),
 }
 
 
