@@ -21,18 +21,20 @@ class Rollup(models.Model):
     day = models.DateField()
     campaign_id = models.BigIntegerField()
     agent_id = models.BigIntegerField(default=0)
-    received = models.BigIntegerField(default=0)
-    answered = models.BigIntegerField(default=0)
-    answered_in_sl = models.BigIntegerField(default=0)
-    abandoned = models.BigIntegerField(default=0)
+    # Counts are 4-byte integers (a day of one campaign and agent never nears 2**31): half the
+    # width of bigints, and PostgreSQL sums int4 in int8, far faster than int8 (in numeric).
+    received = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    answered_in_sl = models.IntegerField(default=0)
+    abandoned = models.IntegerField(default=0)
     first_response_ms = models.BigIntegerField(default=0)  # sum over the answered ones
-    handled = models.BigIntegerField(default=0)  # closed after an agent held them
+    handled = models.IntegerField(default=0)  # closed after an agent held them
     handling_ms = models.BigIntegerField(default=0)  # sum of assigned → closed
-    messages_in = models.BigIntegerField(default=0)
-    messages_out = models.BigIntegerField(default=0)
-    messages_failed = models.BigIntegerField(default=0)
-    segments_out = models.BigIntegerField(default=0)  # of outbound messages not failed
-    locals().update({name: models.BigIntegerField(default=0) for name in BUCKET_COLUMNS})
+    messages_in = models.IntegerField(default=0)
+    messages_out = models.IntegerField(default=0)
+    messages_failed = models.IntegerField(default=0)
+    segments_out = models.IntegerField(default=0)  # of outbound messages not failed
+    locals().update({name: models.IntegerField(default=0) for name in BUCKET_COLUMNS})
 
     class Meta:
         constraints = [

@@ -161,16 +161,18 @@ def install_statements(zone: str) -> list[str]:
         *uninstall_statements(),
         f"""CREATE FUNCTION reports_move_interaction(o conversations_interaction,
                                                      n conversations_interaction)
-            RETURNS void LANGUAGE sql AS $$
-            {upsert(_signed(old_i, -1) + " UNION ALL " + _signed(new_i, 1))} $$""",
+            RETURNS void LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$ BEGIN
+            {upsert(_signed(old_i, -1) + " UNION ALL " + _signed(new_i, 1))}; END $$""",
         f"""CREATE FUNCTION reports_add_interaction(n conversations_interaction)
-            RETURNS void LANGUAGE sql AS $$ {upsert(new_i)} $$""",
+            RETURNS void LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$ BEGIN
+            {upsert(new_i)}; END $$""",
         f"""CREATE FUNCTION reports_move_message(o conversations_message,
                                                  n conversations_message)
-            RETURNS void LANGUAGE sql AS $$
-            {upsert(_signed(old_m, -1) + " UNION ALL " + _signed(new_m, 1))} $$""",
+            RETURNS void LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$ BEGIN
+            {upsert(_signed(old_m, -1) + " UNION ALL " + _signed(new_m, 1))}; END $$""",
         f"""CREATE FUNCTION reports_add_message(n conversations_message)
-            RETURNS void LANGUAGE sql AS $$ {upsert(new_m)} $$""",
+            RETURNS void LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$ BEGIN
+            {upsert(new_m)}; END $$""",
         """CREATE FUNCTION reports_interaction_changed() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
               IF TG_OP = 'INSERT' THEN PERFORM reports_add_interaction(NEW);
