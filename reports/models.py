@@ -10,7 +10,8 @@ from reports.buckets import BUCKET_COLUMNS
 
 
 class Rollup(models.Model):
-    """Sums for one local day (``RollupState.zone``), campaign and agent (0: none).
+    """Sums for one local day (``RollupState.zone``), campaign and agent (0: none; -1: the
+    whole campaign, what campaign, day and total figures read).
 
     Interaction figures count on the day the interaction was opened, under the agent who holds
     (or held last) it once it is answered or closed, else under agent 0. Message figures count

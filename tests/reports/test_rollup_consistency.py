@@ -110,3 +110,10 @@ def test_random_writes_keep_rollups_equal_to_a_recompute(zone, settings, supervi
         assert cursor.fetchone()[0] >= 3  # across midnights
     rebuild()
     assert rollup_rows() == kept
+    # Each day's campaign row is the sum of that day's rows of the campaign's agents (and 0).
+    sums: dict[tuple, list[int]] = {}
+    for (day, campaign, agent), values in kept.items():
+        if agent != -1:
+            acc = sums.setdefault((day, campaign), [0] * len(values))
+            acc[:] = [a + v for a, v in zip(acc, values, strict=True)]
+    assert sums == {(d, c): list(v) for (d, c, a), v in kept.items() if a == -1}

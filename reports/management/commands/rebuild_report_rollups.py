@@ -1,6 +1,7 @@
 """``manage.py rebuild_report_rollups [--since DATE] [--until DATE] [--campaign ID ...]``:
 recompute the report rollups from the interactions and messages (the backfill after a bulk load
-such as ``seed_history``, or after ``TIME_ZONE`` or a campaign's thresholds changed)."""
+such as ``seed_history``, or after ``TIME_ZONE`` or a campaign's thresholds changed). The
+triggers are reinstalled first, as the running code writes them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reports.rollups import rebuild, supported
+from reports.rollups import install, rebuild, supported
 
 
 def _date(value: str) -> dt.date:
@@ -32,5 +33,6 @@ class Command(BaseCommand):
         if not supported():
             raise CommandError("Report rollups need PostgreSQL.")
         started = time.monotonic()
+        install()  # the triggers as this version of the code writes them (idempotent)
         rows = rebuild(options["since"], options["until"], options["campaign"])
         self.stdout.write(f"{rows} rollup rows written in {time.monotonic() - started:.1f} s")
