@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from reports.rollups import install
 from tests.conftest import screenshot, sign_in
 from tests.reports.test_api_and_page import spool
-from tests.reports.world import D, ZONE, at, build
+from tests.reports.world import ZONE, D, at, build
 
 pytestmark = pytest.mark.browser
 
