@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "monitoring",
     "recordings",
     "simulator",
+    "reports",
     "axes",  # sign-in lockout after repeated failures (brute force)
 ]
 

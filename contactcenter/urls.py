@@ -17,6 +17,7 @@ from dialer.api import DialerViewSet, DncrViewSet, SpoolViewSet
 from dialer.sendsms import LegacySendSMS, SendSMS
 from providers.api import ProviderViewSet
 from recordings import api as recordings_api
+from reports.api import DialerReportView, InteractionsReportView
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -61,6 +62,12 @@ api_v1 = [
         recordings_api.ExportDownload.as_view(),
         name="api_export_download",
     ),
+    re_path(
+        r"^reports/interactions/?$",
+        InteractionsReportView.as_view(),
+        name="api_report_interactions",
+    ),
+    re_path(r"^reports/dialer/?$", DialerReportView.as_view(), name="api_report_dialer"),
     *router.urls,
     re_path(r"^(?P<path>.*)$", views.api_not_found),  # JSON 404, not the HTML page
 ]

@@ -1,8 +1,7 @@
 from django.urls import path
 
-from accounts.roles import Section
-from contactcenter.sections import section_page
 from monitoring import api, views
+from reports.views import reports_page
 
 app_name = "monitoring"
 urlpatterns = [
@@ -18,5 +17,5 @@ urlpatterns = [
     path("me/", api.MySupervisionView.as_view(), name="me"),
     path("me/chat/", api.MyChatView.as_view(), name="my_chat"),
     path("me/chat/read/", api.MyChatReadView.as_view(), name="my_chat_read"),
-    path("reports/", section_page(Section.REPORTS, "monitoring/reports.html"), name="reports"),
+    path("reports/", reports_page, name="reports"),
 ]

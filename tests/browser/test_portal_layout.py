@@ -155,7 +155,6 @@ def test_favicon_is_linked_and_answers(page, live_url, agent):
 PLACEHOLDERS = {
     "monitoring": ("/monitoring/", "agents signed in and their state"),
     "recordings": ("/recordings/", "stored conversations"),
-    "reports": ("/monitoring/reports/", "messages sent and received per campaign"),
 }
 
 
