@@ -243,6 +243,9 @@ MESSAGE_RETENTION_DAYS = (
 RETENTION_CHUNK = int(os.environ.get("RETENTION_CHUNK", "500"))
 RETENTION_PAUSE = float(os.environ.get("RETENTION_PAUSE", "0.05"))
 EXPORT_STALE_SECONDS = float(os.environ.get("EXPORT_STALE_SECONDS", "120"))
+# Web processes remember a webhook's provider this many seconds (providers/services.py); a
+# provider changed in another process applies to webhooks within this time. 0: read every time.
+WEBHOOK_PROVIDER_SECONDS = float(os.environ.get("WEBHOOK_PROVIDER_SECONDS", "5"))
 # The sweeper resumes stored work still unprocessed after this many seconds.
 SWEEP_AFTER_SECONDS = float(os.environ.get("SWEEP_AFTER_SECONDS", "10"))
 # Seconds between a Sandbox provider's "sent" and "delivered" reports (simulator.deliveries).

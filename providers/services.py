@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.dispatch import Signal
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -251,8 +254,27 @@ def send_message(
 
 
 # ----------------------------------------------------------------------------- webhooks
+# Webhooks find their provider by token in this process's memory for WEBHOOK_PROVIDER_SECONDS: a
+# query per webhook (and the ORM compiling it) was a fifth of a webhook's CPU. A provider saved or
+# deleted in this process is forgotten at once (signals); other web processes see a change to
+# its settings or token within WEBHOOK_PROVIDER_SECONDS. Unknown tokens are not remembered.
+_webhook_providers: dict[str, tuple[float, Provider]] = {}
+
+
 def provider_for_webhook(token: str) -> Provider | None:
-    return Provider.objects.filter(webhook_token=token).first()
+    now = time.monotonic()
+    cached = _webhook_providers.get(token)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    provider = Provider.objects.filter(webhook_token=token).first()
+    if provider is not None and settings.WEBHOOK_PROVIDER_SECONDS > 0:
+        _webhook_providers[token] = (now + settings.WEBHOOK_PROVIDER_SECONDS, provider)
+    return provider
+
+
+@receiver([post_save, post_delete], sender=Provider)
+def _forget_webhook_providers(**kwargs: Any) -> None:
+    _webhook_providers.clear()
 
 
 def verify_webhook(provider: Provider, request: WebhookRequest) -> bool:
