@@ -152,24 +152,6 @@ def test_favicon_is_linked_and_answers(page, live_url, agent):
     assert legacy.status == 200 and legacy.body() == icon.body()
 
 
-PLACEHOLDERS = {
-    "monitoring": ("/monitoring/", "agents signed in and their state"),
-    "recordings": ("/recordings/", "stored conversations"),
-}
-
-
-def test_placeholder_pages_say_what_will_be_there(page, live_url, admin):
-    sign_in(page, live_url, admin.username)
-    page.wait_for_selector("[data-testid=menu]")
-    for name, (url, words) in PLACEHOLDERS.items():
-        page.goto(f"{live_url}{url}")
-        pending = page.locator("[data-testid=section-pending]")
-        expect(pending).to_contain_text("This page is not ready yet.")
-        expect(pending).to_contain_text(words)
-        assert "issue" not in pending.inner_text().lower(), name
-        screenshot(page, f"placeholder-{name}")
-
-
 def test_the_policy_blocks_inline_scripts_and_the_watch_sees_it(page, live_url, agent, csp_watch):
     """The CSP is enforced in the browser (not only sent), and the watch that every browser test
     relies on does report a violation."""

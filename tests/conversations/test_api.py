@@ -378,10 +378,12 @@ def test_the_schema_documents_the_new_endpoints():
 def test_admins_edit_break_types(client, world):  # noqa: F811
     call = token_client(client, world.admin)
     BreakType.objects.all().delete()
-    created = call("post", "/api/v1/break-types/", {"name": " Gym ", "icon": "bike", "position": 5})
+    created = call(
+        "post", "/api/v1/break-types/", {"name": " Gym ", "icon": "bicycle", "position": 5}
+    )
     assert created.status_code == 201, created.content
     pk = created.json()["id"]
-    assert created.json() == {"id": pk, "name": "Gym", "icon": "bike", "position": 5}
+    assert created.json() == {"id": pk, "name": "Gym", "icon": "bicycle", "position": 5}
     same = call("post", "/api/v1/break-types/", {"name": "Gym"})
     assert same.status_code == 400 and list(same.json()) == ["name"]
     blank = call("post", "/api/v1/break-types/", {"name": "  "})
