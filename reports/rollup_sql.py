@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from reports.buckets import BOUNDS, BUCKET_COLUMNS
 
-SUM_COLUMNS: tuple[str, ...] = (
+# The figures summed per row, in the order reports show them (reports.selectors reads them).
+FIGURES: tuple[str, ...] = (
     "received",
     "answered",
     "answered_in_sl",
@@ -26,8 +27,8 @@ SUM_COLUMNS: tuple[str, ...] = (
     "messages_out",
     "messages_failed",
     "segments_out",
-    *BUCKET_COLUMNS,
 )
+SUM_COLUMNS: tuple[str, ...] = (*FIGURES, *BUCKET_COLUMNS)
 KEY = ("day", "campaign_id", "agent_id")
 
 

@@ -14,21 +14,8 @@ from dialer.states import SpoolState
 from reports import rollups
 from reports.buckets import BUCKET_COLUMNS, percentile
 from reports.filters import ReportFilters
-from reports.rollup_sql import CAMPAIGN_ROW
+from reports.rollup_sql import CAMPAIGN_ROW, FIGURES
 
-FIGURES = (
-    "received",
-    "answered",
-    "answered_in_sl",
-    "abandoned",
-    "first_response_ms",
-    "handled",
-    "handling_ms",
-    "messages_in",
-    "messages_out",
-    "messages_failed",
-    "segments_out",
-)
 DELIVERY_GROUPS = ("sent", "delivered", "failed", "unknown")
 
 
