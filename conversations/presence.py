@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from agents.models import AgentStatus
-from agents.services import break_type_named, lock_status
+from agents.services import break_type_named, lock_status, record_state
 from conversations import events
 from conversations.assignment import assign_for_agent, assign_waiting, release
-from conversations.load import refresh_state
+from conversations.load import derived_state, loads, refresh_state
 from conversations.models import Interaction
 from conversations.states import InteractionState
 
@@ -103,9 +103,14 @@ def set_break(agent: User, break_type: str, *, now: dt.datetime | None = None) -
         status = lock_status(agent.pk)
         ended = bool(status.break_type) and not break_type
         was_in = status.signed_in
-        status.signed_in, status.last_seen_at, status.break_type = True, now, break_type
-        status.save(update_fields=["signed_in", "last_seen_at", "break_type"])
-        refresh_state(status)
+        status.signed_in, status.last_seen_at = True, now
+        status.save(update_fields=["signed_in", "last_seen_at"])
+        # The state follows from the new break type; record_state stores both, so a change of
+        # type alone (lunch -> training) is recorded and published too.
+        previous, status.break_type = status.break_type, break_type
+        state = derived_state(status, loads([agent.pk])[agent.pk])
+        status.break_type = previous
+        record_state(status, state=state, break_type=break_type)
         if ended or not was_in:
             _after_commit_assign(agent.pk)
     return status

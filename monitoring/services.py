@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from accounts.models import User, UserSession
 from accounts.sessions import session_keys_of
 from agents.models import AgentStatus
-from agents.services import break_type_named, lock_status, record_state
+from agents.services import break_type_named
 from agents.states import AgentState
 from contactcenter.events import end_sockets, publish, user_group
 from contactcenter.service_errors import Conflict
@@ -47,11 +47,7 @@ def pause_agent(*, actor: User, agent: User, break_type: str) -> AgentStatus:
         )
     break_type = break_type_named(break_type)  # ValidationError naming break_type
     with transaction.atomic():
-        status = lock_status(agent.pk)
-        if status.break_type and status.break_type != break_type:
-            # On a break already: only its type changes (recorded and shown on every board;
-            # presence.set_break would store the new type without a state change to tell).
-            record_state(status, state=status.state, break_type=break_type)
+        # On a break already: only its type changes (recorded and shown on every board).
         status = presence.set_break(agent, break_type)
         record(actor=actor, agent=agent, action=AuditAction.PAUSE, detail=status.break_type)
         publish(

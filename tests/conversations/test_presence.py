@@ -191,3 +191,23 @@ def test_a_break_stops_new_assignments_and_its_end_takes_the_waiting_one(supervi
         (AgentState.BUSY_ON_BREAK, "Coffee"),
         (AgentState.DISCONNECTED, ""),
     ]
+
+
+def test_changing_the_break_type_alone_is_recorded_and_published(supervisor, group) -> None:
+    campaign = make_campaign(supervisor)
+    ana = member(campaign, make_user("ana", "agent", [group]))
+    for name in ("Lunch", "Training"):
+        BreakType.objects.get_or_create(name=name)
+    set_break(ana, "Lunch")
+    set_break(ana, "Training")  # same state (free on break), another break type
+    status = AgentStatus.objects.get(agent=ana)
+    assert (status.state, status.break_type) == (AgentState.FREE_ON_BREAK, "Training")
+    moves = list(
+        AgentStateChange.objects.filter(agent=ana)
+        .order_by("at", "pk")
+        .values_list("from_state", "to_state", "break_type")
+    )
+    assert moves[-2:] == [
+        (AgentState.FREE, AgentState.FREE_ON_BREAK, "Lunch"),
+        (AgentState.FREE_ON_BREAK, AgentState.FREE_ON_BREAK, "Training"),
+    ]
