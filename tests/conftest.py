@@ -3,8 +3,10 @@ and the fake provider server."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -254,7 +256,11 @@ class CeleryWorker:
                 "--without-gossip", "--queues", ",".join(self.queues), *self.extra_args]  # fmt: skip
         with self.log.open("ab") as log:
             self.log_start = log.tell()
-            self.process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=log)
+            # A group of its own: ``kill()`` takes the embedded beat (``-B``, a child process)
+            # with it, as a dying machine would, instead of leaving it running after the suite.
+            self.process = subprocess.Popen(
+                argv, env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True
+            )
         return self
 
     def ready(self, timeout: float = 30) -> CeleryWorker:
@@ -289,8 +295,9 @@ class CeleryWorker:
         return bool(ping_workers(self.redis_url, timeout=timeout, destination=[self.hostname]))
 
     def kill(self) -> None:
-        """SIGKILL: no cleanup at all, as when a machine dies."""
-        self.process.kill()
+        """SIGKILL to the worker and its children: no cleanup at all, as when a machine dies."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
 
     def stop(self) -> None:

@@ -217,8 +217,10 @@ def test_a_new_closed_period_after_an_opening_gets_another_reply(supervisor, gro
     assert write("099123456", now=at(5, 12)).pk == waiting.pk
     assert write("099123456", now=at(7, 8)).pk == waiting.pk
     assert out_of_time_replies(waiting) == 3
+    # Signing ana in assigns at the real time when the office happens to be open then (the
+    # result must not depend on the hour the suite runs); at Monday 09:00 it is open in any case.
     (ana,) = (member(campaign, a) for a in agents(group, "ana"))
-    assert [i.pk for i in assign_waiting(campaign.pk, now=at(7, 9))] == [waiting.pk]
+    assign_waiting(campaign.pk, now=at(7, 9))
     assert holder(waiting) == "ana"
 
 
