@@ -96,15 +96,13 @@ def receive_inbound(*, provider: Provider, request: WebhookRequest) -> int:
     PostgreSQL instead of three (BEGIN, INSERT, COMMIT), which is most of a webhook's time.
     Parts of a long message are kept and assembled in one transaction with the store."""
     messages = read_inbound(provider, request)
-    if any(is_part(sms) for sms in messages):
-        with transaction.atomic():
-            new = store_inbound(provider=provider, messages=assemble_parts(provider, messages))
-            if new:
-                transaction.on_commit(wake_router)
-        return len(new)
-    new = store_inbound(provider=provider, messages=messages)
-    if new:
-        transaction.on_commit(wake_router)  # at once, unless a caller holds a transaction
+    parts = any(is_part(sms) for sms in messages)
+    with transaction.atomic() if parts else contextlib.nullcontext():
+        if parts:
+            messages = assemble_parts(provider, messages)
+        new = store_inbound(provider=provider, messages=messages)
+        if new:
+            transaction.on_commit(wake_router)  # at once in autocommit
     return len(new)
 
 
