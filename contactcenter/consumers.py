@@ -113,6 +113,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     groups_joined: list[str]
     heartbeat: asyncio.Task | None = None
+    signed_out = False  # the close for an ended login was sent (it is sent once)
     # Monitor screen: the agents this (supervisor's) socket watches; the agent's own socket
     # forwards at most SCREEN_RATE screen updates a second (its page sends at most 5).
     watching: set[int]
@@ -150,7 +151,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.sleep(settings.AGENT_PRESENCE_HEARTBEAT)
             try:
                 if not await session_alive(self.session_key(), agent.pk):
-                    await self.close(code=4401)
+                    await self.sign_out()
                     return
                 await agent_seen(agent)
             except Exception:  # the database away for a moment: try again at the next beat
@@ -232,4 +233,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def session_ended(self, message: dict[str, Any]) -> None:
         """The user logged out (this session) or was logged out (every session)."""
         if message.get("session") in (None, self.session_key()):
+            await self.sign_out()
+
+    async def sign_out(self) -> None:
+        """Close with 4401 (the page goes to the login) once: the heartbeat and a
+        ``session.ended`` event can both find the login ended."""
+        if not self.signed_out:
+            self.signed_out = True
             await self.close(code=4401)
