@@ -23,6 +23,7 @@ from campaigns.models import (
     ScheduleRule,
 )
 from campaigns.selectors import agents_for, campaigns_for, providers_for, schedules_for
+from campaigns.signals import members_added, members_removed
 from contactcenter.services import model_update
 
 logger = logging.getLogger("contactcenter.campaigns")
@@ -185,15 +186,29 @@ def add_members(*, user: User, campaigns: list[Campaign], agents: list[User]) ->
     )
     new = [CampaignMember(campaign=c, agent=a) for c, a in pairs if (c.pk, a.pk) not in existing]
     CampaignMember.objects.bulk_create(new, ignore_conflicts=True)
+    if new:
+        members_added.send(
+            sender=Campaign,
+            agent_ids=sorted({m.agent_id for m in new}),
+            campaign_ids=sorted({m.campaign_id for m in new}),
+        )
     return len(new)
 
 
 @transaction.atomic
 def remove_members(*, user: User, campaigns: list[Campaign], agents: list[User]) -> int:
+    """Take the agents out of the campaigns. ``members_removed`` is sent in the transaction for
+    each agent who left one (conversations requeues what they held there; their sockets leave
+    the campaigns' groups)."""
     _visible(user, campaigns)
-    deleted, _count = CampaignMember.objects.filter(
-        campaign__in=campaigns, agent__in=agents
-    ).delete()
+    with transaction.atomic():
+        rows = CampaignMember.objects.filter(campaign__in=campaigns, agent__in=agents)
+        left: dict[int, list[int]] = {}
+        for agent_id, campaign_id in rows.values_list("agent_id", "campaign_id"):
+            left.setdefault(agent_id, []).append(campaign_id)
+        deleted, _count = rows.delete()
+        for agent_id, campaign_ids in left.items():
+            members_removed.send(sender=Campaign, agent_id=agent_id, campaign_ids=campaign_ids)
     return deleted
 
 

@@ -13,7 +13,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 
-from contactcenter.events import campaign_group, queue_group, user_group
+from contactcenter.events import QUEUE_PREFIX, campaign_group, queue_group, user_group
 
 logger = logging.getLogger("contactcenter.consumers")
 
@@ -229,6 +229,21 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def event_forward(self, message: dict[str, Any]) -> None:
         await self.send_json({"kind": message["kind"], "payload": message["payload"]})
+
+    async def memberships_changed(self, message: dict[str, Any]) -> None:
+        """The agent joined or left a campaign: follow the queues of their campaigns now."""
+        user = self.scope["user"]
+        wanted = set(await queue_groups_of(user))
+        queues = {g for g in self.groups_joined if g.startswith(QUEUE_PREFIX)}
+        for group in queues - wanted:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in wanted - queues:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = [g for g in self.groups_joined if g not in queues] + sorted(wanted)
+        # The page learns it (what it counts as its queues changed); from now on it hears the
+        # queues of exactly these campaigns.
+        campaigns = sorted(int(g.removeprefix(QUEUE_PREFIX)) for g in wanted)
+        await self.send_json({"kind": "memberships.changed", "payload": {"campaigns": campaigns}})
 
     async def session_ended(self, message: dict[str, Any]) -> None:
         """The user logged out (this session) or was logged out (every session)."""

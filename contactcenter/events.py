@@ -28,10 +28,13 @@ def campaign_group(campaign_id: int) -> str:
     return f"campaign.{campaign_id}"
 
 
+QUEUE_PREFIX = "queue."
+
+
 def queue_group(campaign_id: int) -> str:
     """Only the campaign's queue length (its member agents' inboxes): agents never see the
     campaign's other interactions."""
-    return f"queue.{campaign_id}"
+    return f"{QUEUE_PREFIX}{campaign_id}"
 
 
 # Events waiting for the publisher, at most this many (Redis away): beyond it they are dropped
@@ -106,6 +109,12 @@ def publish_now(group: str, kind: str, payload: dict[str, Any]) -> None:
 def publish(group: str, kind: str, payload: dict[str, Any]) -> None:
     """Send the event once the surrounding transaction commits (at once outside one)."""
     transaction.on_commit(lambda: publish_now(group, kind, payload))
+
+
+def refresh_memberships(user_id: int) -> None:
+    """After commit, the user's sockets follow the queues of their campaigns as they are now
+    (an agent joined or left a campaign)."""
+    transaction.on_commit(lambda: _send(user_group(user_id), {"type": "memberships.changed"}))
 
 
 def end_sockets(user_id: int, session_key: str | None = None) -> None:

@@ -74,23 +74,49 @@ def sign_out(
         now = max(now, timezone.now())  # releases stamped after the agent's lock
         status.signed_in, status.break_type = False, ""
         status.save(update_fields=["signed_in", "break_type"])
-        held = list(
-            Interaction.objects.select_for_update(no_key=True).filter(
-                agent_id=agent_id, state=InteractionState.ASSIGNED
-            )
-        )
-        for interaction in held:
-            release(interaction, reason=reason, now=now)
-            interaction.state, interaction.agent = InteractionState.QUEUED, None
-            interaction.queued_at = interaction.queued_at or interaction.opened_at
-            interaction.save(update_fields=["state", "agent", "queued_at"])
-            events.next_seq(interaction)
-            events.interaction_changed(interaction, "interaction.queued", previous_agent=agent_id)
+        requeued = _requeue(agent_id, reason=reason, now=now)
         refresh_state(status, load=0)
-        campaigns = sorted({i.campaign_id for i in held})
-        for campaign_id in campaigns:
-            events.queue_length(campaign_id)
-        transaction.on_commit(lambda: [assign_waiting(c) for c in campaigns])
+    return requeued
+
+
+def requeue_held(
+    agent_id: int, campaign_ids: list[int], *, reason: str, now: dt.datetime | None = None
+) -> int:
+    """The agent's active interactions of these campaigns go back to the head of their queues
+    (the agent left the campaigns; they stay signed in for the others). Returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        status = lock_status(agent_id)
+        requeued = _requeue(
+            agent_id, reason=reason, now=max(now, timezone.now()), campaign_ids=campaign_ids
+        )
+        if requeued:
+            refresh_state(status)
+    return requeued
+
+
+def _requeue(
+    agent_id: int, *, reason: str, now: dt.datetime, campaign_ids: list[int] | None = None
+) -> int:
+    """Requeue what the (locked) agent holds, of ``campaign_ids`` or of every campaign, with
+    its original waiting time; the freed queues are assigned after commit."""
+    held_rows = Interaction.objects.select_for_update(no_key=True).filter(
+        agent_id=agent_id, state=InteractionState.ASSIGNED
+    )
+    if campaign_ids is not None:
+        held_rows = held_rows.filter(campaign_id__in=campaign_ids)
+    held = list(held_rows)
+    for interaction in held:
+        release(interaction, reason=reason, now=now)
+        interaction.state, interaction.agent = InteractionState.QUEUED, None
+        interaction.queued_at = interaction.queued_at or interaction.opened_at
+        interaction.save(update_fields=["state", "agent", "queued_at"])
+        events.next_seq(interaction)
+        events.interaction_changed(interaction, "interaction.queued", previous_agent=agent_id)
+    campaigns = sorted({i.campaign_id for i in held})
+    for campaign_id in campaigns:
+        events.queue_length(campaign_id)
+    transaction.on_commit(lambda: [assign_waiting(c) for c in campaigns])
     return len(held)
 
 

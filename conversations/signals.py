@@ -11,10 +11,11 @@ from django.dispatch import receiver
 from accounts.sessions import access_ended
 from agents.models import AgentStatus
 from campaigns.models import Campaign, CampaignMember
-from contactcenter.events import end_sockets
+from campaigns.signals import members_added, members_removed
+from contactcenter.events import end_sockets, refresh_memberships
 from contactcenter.publishing import publish_on_commit
 from conversations.outbound import apply_reports
-from conversations.presence import sign_in, sign_out
+from conversations.presence import requeue_held, sign_in, sign_out
 from providers.services import delivery_reports_received
 
 
@@ -60,3 +61,24 @@ def campaign_saved(sender: Any, instance: Campaign, **kwargs: Any) -> None:
 def member_added(sender: Any, instance: CampaignMember, created: bool, **kwargs: Any) -> None:
     if created:
         publish_on_commit("conversations.tasks.assign_campaign", instance.campaign_id)
+        refresh_memberships(instance.agent_id)
+
+
+@receiver(members_added)
+def members_joined(
+    sender: Any, agent_ids: list[int], campaign_ids: list[int], **kwargs: Any
+) -> None:
+    """New members may take what waits in those campaigns at once."""
+    for campaign_id in campaign_ids:
+        publish_on_commit("conversations.tasks.assign_campaign", campaign_id)
+    for agent_id in agent_ids:
+        refresh_memberships(agent_id)
+
+
+@receiver(members_removed)
+def members_left(sender: Any, agent_id: int, campaign_ids: list[int], **kwargs: Any) -> None:
+    """An agent taken out of campaigns no longer answers there: what they held goes back to the
+    head of those queues (on to the other members); they stay signed in for the rest."""
+    if AgentStatus.objects.filter(agent_id=agent_id).exists():
+        requeue_held(agent_id, campaign_ids, reason="membership")
+    refresh_memberships(agent_id)

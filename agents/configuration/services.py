@@ -198,23 +198,20 @@ def update_user(
         add_members(user=by, campaigns=added, agents=[user])
     if user.role != former_role:
         end_access(user.pk, reason="role_changed")
-    elif removed:
-        end_access(user.pk, reason="membership")
     return user
 
 
 @transaction.atomic
 def deactivate_user(*, by: User, user: User) -> User:
     """The user can no longer sign in (nor use API tokens); every login of theirs ends now and
-    an agent's active interactions are requeued. Their data and memberships stay (activation
-    restores them)."""
+    an agent's active interactions are requeued (on the save, whatever path deactivates). Their
+    data and memberships stay (activation restores them)."""
     _require_admin(by)
     if user.pk == by.pk:
         raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
     if user.is_active:
         user.is_active = False
-        user.save(update_fields=["is_active"])
-    end_access(user.pk, reason="deactivated")
+        user.save(update_fields=["is_active"])  # ends their access (accounts.signals)
     return user
 
 

@@ -303,9 +303,11 @@ def test_deactivation_requeues_the_agents_interaction_and_ends_every_login(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_taking_an_agent_out_of_a_campaign_requeues_and_ends_their_logins(
+def test_taking_an_agent_out_of_a_campaign_requeues_what_they_held_there(
     live_url, admin, supervisor, group
 ) -> None:
+    """Their other work goes on: they stay signed in, and their open inbox stops following the
+    campaign's queue at once (as on the Members page)."""
     campaign = make_campaign(supervisor, max_interactions_per_agent=1)
     ana = make_user("ana", Role.AGENT, [group])
     member(campaign, ana, signed_in=False)
@@ -319,5 +321,29 @@ def test_taking_an_agent_out_of_a_campaign_requeues_and_ends_their_logins(
     held.refresh_from_db()
     assert (held.state, held.agent) == (InteractionState.QUEUED, None)
     assert memberships(ana) == []
+    assert Assignment.objects.get(interaction=held, agent=ana).release_reason == "membership"
+    changed = tab.until(lambda e: e["kind"] == "memberships.changed")[-1]
+    assert changed["payload"]["campaigns"] == []
+    assert sessions_of(ana) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_user_saved_inactive_elsewhere_is_logged_out_at_once(live_url, supervisor, group) -> None:
+    """The Django admin (and a shell) deactivate by saving the user (``ModelAdmin.save_model``
+    calls ``save()``): every socket and session ends at once there too."""
+    campaign = make_campaign(supervisor, max_interactions_per_agent=1)
+    ana = member(campaign, make_user("ana", Role.AGENT, [group]))
+    tab = EventSocket(live_url, ana)
+    route_message(inbound(campaign.provider, "099000001").pk)
+    held = Interaction.objects.get()
+    assert held.agent == ana
+    ana.first_name = "Ana"
+    ana.save()  # another change: nothing ends
+    assert sessions_of(ana) == 1
+    ana.is_active = False
+    ana.save()
+    held.refresh_from_db()
+    assert held.state == InteractionState.QUEUED
+    assert Assignment.objects.get(interaction=held, agent=ana).release_reason == "deactivated"
     assert tab.closed_code() == 4401
     assert sessions_of(ana) == 0

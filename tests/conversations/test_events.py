@@ -13,6 +13,7 @@ import pytest
 from django.db import transaction
 
 from agents.models import AgentStatus
+from campaigns.services import add_members, remove_members
 from conversations.closing import close_interaction
 from conversations.events import changes_after
 from conversations.models import Interaction, Message
@@ -188,6 +189,43 @@ def test_queue_length_follows_every_change_of_the_queue(live_url, supervisor, gr
     ) == ([1], [1])
     agent_socket.close()
     monitor.close()
+
+
+def joined(socket: EventSocket) -> list[int]:
+    """The campaigns the socket follows once it has taken a change of memberships."""
+    event = socket.until(lambda e: e["kind"] == "memberships.changed")[-1]
+    return event["payload"]["campaigns"]
+
+
+def test_an_open_socket_follows_the_queues_of_the_campaigns_joined_and_left(
+    live_url, supervisor, group
+) -> None:
+    """The Members page adds an agent to a campaign and takes them out of another while their
+    inbox is open: its queue lengths start and stop at once, without a reconnect."""
+    sales = make_campaign(supervisor, max_interactions_per_agent=1)
+    debts = make_campaign(supervisor, name="Debts", did="5555")
+    ana = member(sales, make_user("ana", "agent", [group]))
+    socket = EventSocket(live_url, ana)
+
+    def lengths_seen(step: Callable[[], object]) -> set[int]:
+        socket.received.clear()
+        step()
+        events = socket.everything_so_far()
+        return {e["payload"]["campaign"] for e in events if e["kind"] == "queue.length"}
+
+    assert (
+        lengths_seen(lambda: route_message(inbound(debts.provider, "099000001", did="5555").pk))
+        == set()
+    )
+    add_members(user=supervisor, campaigns=[debts], agents=[ana])
+    assert joined(socket) == [sales.pk, debts.pk]
+    assert lengths_seen(
+        lambda: route_message(inbound(debts.provider, "099000002", did="5555").pk)
+    ) == {debts.pk}
+    remove_members(user=supervisor, campaigns=[sales], agents=[ana])
+    assert joined(socket) == [debts.pk]
+    assert lengths_seen(lambda: route_message(inbound(sales.provider, "099000003").pk)) == set()
+    socket.close()
 
 
 def test_an_agent_cannot_follow_a_campaign_and_a_supervisor_only_their_own(

@@ -16,7 +16,7 @@ import pytest
 from accounts.models import User
 from agents.models import AgentStatus, BreakType
 from campaigns.models import Campaign
-from campaigns.services import save_campaign, save_schedule
+from campaigns.services import add_members, remove_members, save_campaign, save_schedule
 from conversations.assignment import assign_waiting
 from conversations.closing import close_interaction
 from conversations.models import Assignment, Interaction, Message
@@ -318,6 +318,38 @@ def test_sign_in_assigns_and_sign_out_requeues_at_the_head(supervisor, group) ->
     assert holder(newer) == "ana"
     assert Assignment.objects.filter(interaction=older).count() == 2
     assert Assignment.objects.filter(released_at__isnull=True).count() == 2
+
+
+def test_an_agent_taken_out_of_a_campaign_leaves_its_interactions_and_stays_for_the_rest(
+    supervisor, group
+) -> None:
+    sales = make_campaign(supervisor, strategy="linear", max_interactions_per_agent=1)
+    debts = make_campaign(supervisor, name="Debts", did="5555")
+    ana, ben = agents(group, "ana", "ben")
+    member(sales, ana)
+    member(debts, ana)
+    held_in_sales = write("099000001")
+    held_in_debts = write("099000002", did="5555")
+    assert (holder(held_in_sales), holder(held_in_debts)) == ("ana", "ana")
+    member(sales, ben)
+    assert remove_members(user=supervisor, campaigns=[sales], agents=[ana]) == 1
+    # Sales' customer went back to the queue, on to Ben; Debts' stays with Ana, still signed in.
+    assert (holder(held_in_sales), holder(held_in_debts)) == ("ben", "ana")
+    assert AgentStatus.objects.get(agent=ana).signed_in
+    released = Assignment.objects.get(interaction=held_in_sales, agent=ana)
+    assert released.release_reason == "membership"
+    # Ana takes nothing more from Sales.
+    assert holder(write("099000003")) is None
+
+
+def test_a_new_member_takes_what_waits_at_once(supervisor, group, routing_worker) -> None:
+    campaign = make_campaign(supervisor)
+    (ana,) = agents(group, "ana")
+    sign_in(ana)
+    waiting = write("099000001")
+    assert holder(waiting) is None  # nobody is a member yet
+    assert add_members(user=supervisor, campaigns=[campaign], agents=[ana]) == 1
+    assert wait_until(lambda: holder(waiting) == "ana", 20)
 
 
 def test_unrouted_message_is_routed_once_a_campaign_takes_its_did(supervisor, group) -> None:
