@@ -100,6 +100,12 @@ class Interaction(models.Model):
             # Recordings by date, by campaign and date, by agent and date.
             models.Index(fields=["-opened_at", "-id"], name="interactions_by_date"),
             models.Index(fields=["campaign", "-opened_at"], name="campaign_interactions"),
+            # The board's "completed today" at any amount of history.
+            models.Index(
+                fields=["campaign", "closed_at"],
+                condition=Q(state=InteractionState.CLOSED),
+                name="campaign_closed",
+            ),
         ]
 
     def __str__(self) -> str:
