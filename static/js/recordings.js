@@ -79,6 +79,8 @@
                                      { rows: job.rows }, true);
     } else if (job.state === "failed") {
       text.textContent = interpolate(gettext("Failed: %(error)s"), { error: job.error }, true);
+    } else if (job.state === "expired") {
+      text.textContent = job.expired;
     } else if (job.state === "running") {
       text.textContent = interpolate(gettext("Exporting… %(progress)s %"), { progress: job.progress }, true);
     } else {
