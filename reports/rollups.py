@@ -1,16 +1,18 @@
 """Installing the rollup triggers and rebuilding the rollups from the conversation tables.
 
 The triggers keep ``reports_rollup`` in step as interactions and messages change; a rebuild
-recomputes a range of days from scratch (the backfill after ``seed_history``'s ``COPY``, which
-fires no triggers, after a change of ``TIME_ZONE`` or of a campaign's thresholds). PostgreSQL
-only: on SQLite (development) nothing is installed and reports stay empty.
+recomputes a range of days from scratch (after a bulk load that switched the triggers off, as
+``seed_history`` does, after a change of ``TIME_ZONE`` or of a campaign's thresholds), in one
+transaction (``rebuild``) or one per day (``rebuild_days``: what the command and the tasks
+use). PostgreSQL only: on SQLite (development) nothing is installed and reports stay empty.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -193,3 +195,43 @@ def rebuild_days(
             each_day(day, rows)
         day += dt.timedelta(days=1)
     return written
+
+
+def installed_triggers() -> dict[str, str]:
+    """The rollup triggers that exist, by name, with ``pg_trigger.tgenabled`` (``O`` on, ``D``
+    disabled)."""
+    if not supported():
+        return {}
+    names = [name for names in rollup_sql.TRIGGERS.values() for name in names]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname, tgenabled FROM pg_trigger WHERE tgname = ANY(%s) AND NOT tgisinternal",
+            [names],
+        )
+        return {name: str(state) for name, state in cursor.fetchall()}
+
+
+def _set_triggers(names: Iterable[str], enabled: bool) -> None:
+    verb = "ENABLE" if enabled else "DISABLE"
+    chosen = set(names)
+    for table, triggers in rollup_sql.TRIGGERS.items():
+        for name in triggers:
+            if name in chosen:  # each its own short transaction (the table's lock is brief)
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(f"ALTER TABLE {table} {verb} TRIGGER {name}")
+
+
+@contextmanager
+def triggers_off() -> Iterator[None]:
+    """The rollup triggers switched off while a bulk load writes (``ALTER TABLE … DISABLE
+    TRIGGER``: one upsert per row costs far more than the load) and switched on again on the
+    way out, whatever happened. Only the rollup triggers: foreign keys and the rest stay
+    checked. For everyone, not only this connection: what the application writes meanwhile
+    reaches no rollup either, so the caller rebuilds the days it wrote (and any day the
+    application may have written on) afterwards."""
+    was_on = [name for name, state in installed_triggers().items() if state != "D"]
+    _set_triggers(was_on, enabled=False)
+    try:
+        yield
+    finally:
+        _set_triggers(was_on, enabled=True)
