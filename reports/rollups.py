@@ -171,7 +171,8 @@ def rebuild_days(
     wait for a day's recount at most). ``first`` / ``last`` None: from the first to the last
     day anything is counted on. When the zone changed, every day of every campaign (as
     ``rebuild``). ``each_day(day, rows)`` is called after each day's commit. Answers the rollup
-    rows written."""
+    rows written. Call it outside any transaction: inside one, every day's lock would be held
+    until that transaction ends, as with one ``rebuild``."""
     if not supported():
         return 0
     zone = zone_name()
