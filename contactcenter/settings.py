@@ -233,6 +233,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recordings.tasks.apply_retention",
         "schedule": float(os.environ.get("RETENTION_EVERY", "3600")),
     },
+    # Deletes the files of exports finished EXPORT_KEEP_HOURS ago: recordings/exports.py.
+    "export-expiry": {
+        "task": "recordings.tasks.expire_exports",
+        "schedule": float(os.environ.get("EXPORT_EXPIRY_EVERY", "3600")),
+    },
 }
 # Recordings: keep messages this many days (unset: for ever); retention deletes this many
 # interactions per transaction and pauses this long between chunks. An export whose heartbeat
@@ -243,6 +248,9 @@ MESSAGE_RETENTION_DAYS = (
 RETENTION_CHUNK = int(os.environ.get("RETENTION_CHUNK", "500"))
 RETENTION_PAUSE = float(os.environ.get("RETENTION_PAUSE", "0.05"))
 EXPORT_STALE_SECONDS = float(os.environ.get("EXPORT_STALE_SECONDS", "120"))
+# A finished (done or failed) export's file is deleted this many hours after it finished and
+# the job shows as expired (the beat job above, hourly).
+EXPORT_KEEP_HOURS = float(os.environ.get("EXPORT_KEEP_HOURS", "72"))
 # Web processes remember a webhook's provider this many seconds (providers/services.py); a
 # provider changed in another process applies to webhooks within this time. 0: read every time.
 WEBHOOK_PROVIDER_SECONDS = float(os.environ.get("WEBHOOK_PROVIDER_SECONDS", "5"))

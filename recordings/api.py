@@ -152,6 +152,7 @@ class ExportBody(serializers.Serializer):
 
 def export_row(request: Request, job: ExportJob) -> dict[str, Any]:
     done = job.state == ExportJob.State.DONE
+    expired = job.state == ExportJob.State.EXPIRED
     url = reverse("api_export_download", args=[job.pk])
     return {
         "id": job.pk,
@@ -166,6 +167,8 @@ def export_row(request: Request, job: ExportJob) -> dict[str, Any]:
         "created_at": job.created_at,
         "finished_at": job.finished_at,
         "download_url": request.build_absolute_uri(url) if done else None,
+        "expires_at": exports.expires_at(job),
+        "expired": exports.expired_message() if expired else None,
     }
 
 
@@ -210,16 +213,23 @@ class ExportDownload(JsonAnswers, APIView):
         responses={
             (200, "text/csv"): OpenApiTypes.STR,
             (404, "application/json"): OpenApiTypes.OBJECT,
+            (410, "application/json"): OpenApiTypes.OBJECT,
         }
     )
     def get(self, request: Request, pk: str) -> Any:
         job = exports.export_for_user(user=request.user, pk=pk)
+        gone = Response({"detail": exports.expired_message()}, status=status.HTTP_410_GONE)
+        if job.state == ExportJob.State.EXPIRED:
+            return gone
         if job.state != ExportJob.State.DONE or not job.path:
             raise Http404(_("This export has no file (yet)."))
-        response = FileResponse(
-            default_storage.open(job.path, "rb"),
+        try:
+            opened = default_storage.open(job.path, "rb")
+        except FileNotFoundError:  # expired between the read of the job and here
+            return gone
+        return FileResponse(
+            opened,
             as_attachment=True,
             filename=f"recordings-{job.pk}.csv",
             content_type="text/csv; charset=utf-8",
         )
-        return response

@@ -11,6 +11,10 @@ the speed is close to PostgreSQL's own. SQLite (small histories) writes through 
 
 A job's worker that dies leaves it ``running`` with a heartbeat that stops: the sweeper fails it
 ("the worker stopped") and the user retries it, never a bar stuck at 99 %.
+
+Finished jobs (done or failed) are kept EXPORT_KEEP_HOURS: then the beat job
+(``recordings.tasks.expire_exports``) deletes the file and marks the job ``expired``; its row
+stays so an old link answers "expired, export again" (410) rather than a 404 or a missing file.
 """
 
 from __future__ import annotations
@@ -228,6 +232,57 @@ def queued_exports(before: Any) -> list[int]:
         .order_by("created_at")
         .values_list("pk", flat=True)[:500]
     )
+
+
+# ---------------------------------------------------------------- expiry (beat, hourly)
+def keep_for() -> timedelta:
+    return timedelta(hours=settings.EXPORT_KEEP_HOURS)
+
+
+def expires_at(job: ExportJob) -> Any:
+    """When a finished job's file goes (None while it runs, or once it went)."""
+    finished = ExportJob.State.DONE, ExportJob.State.FAILED
+    if job.state not in finished:
+        return None
+    return (job.finished_at or job.created_at) + keep_for()
+
+
+def expired_message() -> str:
+    hours = settings.EXPORT_KEEP_HOURS
+    return _(
+        "This export has expired: its file is deleted %(hours)s hours after it finished. "
+        "Export the list again."
+    ) % {"hours": f"{hours:g}"}
+
+
+def expire_exports(now: Any = None, batch: int = 500) -> int:
+    """Delete the files of jobs finished (done or failed) more than EXPORT_KEEP_HOURS ago and
+    mark them ``expired``. The file goes first: a storage that refuses leaves the job as it was
+    for the next run (never a job marked expired whose file stays for ever). A job retried
+    meanwhile (failed → queued) is left alone (the conditional update). Returns how many."""
+    before = (now or timezone.now()) - keep_for()
+    finished = [ExportJob.State.DONE, ExportJob.State.FAILED]
+    old = ExportJob.objects.filter(state__in=finished).filter(
+        Q(finished_at__lt=before) | Q(finished_at__isnull=True, created_at__lt=before)
+    )
+    expired = last = 0
+    while True:
+        jobs = list(old.filter(pk__gt=last).order_by("pk").values_list("pk", "path")[:batch])
+        if not jobs:
+            return expired
+        last = jobs[-1][0]
+        for pk, path in jobs:
+            if path:
+                try:
+                    default_storage.delete(path)
+                except Exception:
+                    logger.exception("export file not deleted", extra={"export": pk})
+                    continue
+            expired += ExportJob.objects.filter(pk=pk, state__in=finished, path=path).update(
+                state=ExportJob.State.EXPIRED, path=""
+            )
+        if len(jobs) < batch:
+            return expired
 
 
 def export_for_user(*, user: User, pk: Any) -> ExportJob:

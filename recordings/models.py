@@ -2,6 +2,8 @@
 
 The file is written to Django's default storage (``exports/<random>.csv``) so the worker that
 writes it and the web process that serves it may run on different machines, as uploads do.
+EXPORT_KEEP_HOURS after a job finished its file is deleted and the job is ``expired``: the row
+stays, so an old link answers "expired" rather than "no such export".
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class ExportJob(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RECORDINGS)
     # The filters as the API takes them (lists of ids, ISO dates, the text), checked on creation.
@@ -58,8 +61,8 @@ class ExportJob(models.Model):
     def progress(self) -> int:
         """Percent done: 100 only once the file is complete (never stuck at 99 % either: a dead
         worker's job is failed by the sweeper)."""
-        if self.state == self.State.DONE:
-            return 100
+        if self.state == self.State.DONE or (self.state == self.State.EXPIRED and not self.error):
+            return 100  # an expired job that had finished its file (a failed one keeps its error)
         if not self.total:
             return 0
         return min(99, int(self.done * 100 / self.total))

@@ -1,5 +1,5 @@
-"""Celery tasks of the recordings (default queue): exports and retention. Thin: the work is in
-``recordings.exports`` and ``recordings.retention``."""
+"""Celery tasks of the recordings (default queue): exports, their expiry and retention. Thin:
+the work is in ``recordings.exports`` and ``recordings.retention``."""
 
 from __future__ import annotations
 
@@ -16,3 +16,8 @@ def run_export(job_id: int) -> None:
 @shared_task(name="recordings.tasks.apply_retention", ignore_result=True)
 def apply_retention() -> None:
     retention.apply_retention()
+
+
+@shared_task(name="recordings.tasks.expire_exports", ignore_result=True)
+def expire_exports() -> None:
+    exports.expire_exports()

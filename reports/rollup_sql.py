@@ -205,12 +205,20 @@ def install_statements(zone: str) -> list[str]:
     ]
 
 
+# The triggers above, per table: what a bulk load switches off (``rollups.triggers_off``).
+TRIGGERS: dict[str, tuple[str, ...]] = {
+    "conversations_interaction": ("reports_interaction_insert", "reports_interaction_update"),
+    "conversations_message": ("reports_message_insert", "reports_message_update"),
+}
+
+
 def uninstall_statements() -> list[str]:
     return [
-        "DROP TRIGGER IF EXISTS reports_interaction_insert ON conversations_interaction",
-        "DROP TRIGGER IF EXISTS reports_interaction_update ON conversations_interaction",
-        "DROP TRIGGER IF EXISTS reports_message_insert ON conversations_message",
-        "DROP TRIGGER IF EXISTS reports_message_update ON conversations_message",
+        *(
+            f"DROP TRIGGER IF EXISTS {name} ON {table}"
+            for table, names in TRIGGERS.items()
+            for name in names
+        ),  # fmt: skip
         "DROP FUNCTION IF EXISTS reports_interaction_changed()",
         "DROP FUNCTION IF EXISTS reports_message_changed()",
         "DROP FUNCTION IF EXISTS reports_move_interaction(conversations_interaction,"

@@ -1,16 +1,18 @@
 """Installing the rollup triggers and rebuilding the rollups from the conversation tables.
 
 The triggers keep ``reports_rollup`` in step as interactions and messages change; a rebuild
-recomputes a range of days from scratch (the backfill after ``seed_history``'s ``COPY``, which
-fires no triggers, after a change of ``TIME_ZONE`` or of a campaign's thresholds). PostgreSQL
-only: on SQLite (development) nothing is installed and reports stay empty.
+recomputes a range of days from scratch (after a bulk load that switched the triggers off, as
+``seed_history`` does, after a change of ``TIME_ZONE`` or of a campaign's thresholds), in one
+transaction (``rebuild``) or one per day (``rebuild_days``: what the command and the tasks
+use). PostgreSQL only: on SQLite (development) nothing is installed and reports stay empty.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -47,6 +49,9 @@ def install(zone: str | None = None) -> None:
         RollupState.objects.create(zone=zone)
 
 
+MARGIN = dt.timedelta(hours=3)  # more than any disagreement of two tz databases about midnight
+
+
 def local_bounds(first: dt.date, last: dt.date, zone: str) -> tuple[dt.datetime, dt.datetime]:
     """The instants from the start of ``first`` to the end of ``last`` in ``zone``."""
     tz = zoneinfo.ZoneInfo(zone)
@@ -69,8 +74,16 @@ def rebuild(
     sums, so nothing is lost or counted twice. Without the lock a rebuild touching thousands of
     rows in its own order deadlocked with transactions whose triggers touched some of them
     (seen on the benchmark copy). The price: changes that move a figure wait while a rebuild
-    runs (one campaign's history: seconds; 10,000,000 messages: minutes, so the full backfill
-    belongs to the deploy, see docs/reports.md)."""
+    runs (one campaign's history: seconds; 10,000,000 messages: minutes). So a range of more
+    than a few days is rebuilt with ``rebuild_days``: the same, one day per transaction.
+
+    Why a day at a time is exactly as correct: a day's rollup rows hold only the contributions
+    of the interactions opened and the messages written on that day, and a rebuild of the day
+    deletes and recomputes just those rows under the lock. A change whose trigger ran before
+    the lock was granted has committed (the lock waits for it) and is in the recount; one whose
+    trigger comes after waits, then adds its delta to the recount, which did not see it. A
+    change moving a contribution between two days (a message routed, an interaction re-dated)
+    is the same on each of the two days, rebuilt before or after it."""
     if not supported():
         return 0
     zone = zone_name()
@@ -87,13 +100,19 @@ def rebuild(
         [],
     )
     if first is not None or last is not None:
-        start, end = local_bounds(first or dt.date(1970, 1, 1), last or dt.date(9999, 1, 1), zone)
-        i_where.append("i.opened_at >= %s AND i.opened_at < %s")
-        params_i += [start, end]
-        m_where.append("m.created_at >= %s AND m.created_at < %s")
-        params_m += [start, end]
+        lo, hi = first or dt.date(1970, 1, 1), last or dt.date(9999, 1, 1)
+        # The instants with a margin (for the indexes), then the day exactly as the triggers
+        # count it (PostgreSQL's own zone rules: a rebuild of day D must count exactly what the
+        # triggers put on day D, whatever Python's tz database says about midnight).
+        start, end = local_bounds(lo, hi, zone)
+        start, end = start - MARGIN, end + MARGIN
+        local = f"AT TIME ZONE {rollup_sql._zone_literal(zone)})::date BETWEEN %s AND %s"
+        i_where.append(f"i.opened_at >= %s AND i.opened_at < %s AND (i.opened_at {local}")
+        params_i += [start, end, lo, hi]
+        m_where.append(f"m.created_at >= %s AND m.created_at < %s AND (m.created_at {local}")
+        params_m += [start, end, lo, hi]
         r_where.append("day >= %s AND day <= %s")
-        params_r += [first or dt.date(1970, 1, 1), last or dt.date(9999, 1, 1)]
+        params_r += [lo, hi]
     if campaign_ids is not None:
         ids = [int(c) for c in campaign_ids]
         i_where.append("i.campaign_id = ANY(%s)")
@@ -114,3 +133,106 @@ def rebuild(
         written = cursor.rowcount
         RollupState.objects.update(built_at=timezone.now())
     return written
+
+
+def counted_days(zone: str | None = None) -> tuple[dt.date, dt.date] | None:
+    """The first and last local day anything is counted on: the rollups kept, the interactions
+    opened, the messages of interactions (one scan of the messages, no lock held). None when
+    there is nothing at all."""
+    zone = zone or zone_name()
+    tz = zoneinfo.ZoneInfo(zone)
+    days: list[dt.date] = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(day), max(day) FROM reports_rollup")
+        days += [d for d in cursor.fetchone() if d is not None]
+        for sql in (
+            "SELECT min(opened_at), max(opened_at) FROM conversations_interaction",
+            "SELECT min(created_at), max(created_at) FROM conversations_message"
+            " WHERE interaction_id IS NOT NULL",
+        ):
+            cursor.execute(sql)
+            days += [t.astimezone(tz).date() for t in cursor.fetchone() if t is not None]
+    if not days:
+        return None
+    # A day more on each side: the instant's local day by Python's tz database may differ from
+    # PostgreSQL's at midnight; an empty day costs one indexed look.
+    return min(days) - dt.timedelta(days=1), max(days) + dt.timedelta(days=1)
+
+
+def rebuild_days(
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+    campaign_ids: Iterable[int] | None = None,
+    *,
+    each_day: Callable[[dt.date, int], None] | None = None,
+) -> int:
+    """``rebuild`` one local day at a time, oldest first, each day its own short transaction
+    (the lock held for one day's rows, not for the whole history: writes that move a figure
+    wait for a day's recount at most). ``first`` / ``last`` None: from the first to the last
+    day anything is counted on. When the zone changed, every day of every campaign (as
+    ``rebuild``). ``each_day(day, rows)`` is called after each day's commit. Answers the rollup
+    rows written. Call it outside any transaction: inside one, every day's lock would be held
+    until that transaction ends, as with one ``rebuild``."""
+    if not supported():
+        return 0
+    zone = zone_name()
+    if installed_zone() != zone:
+        install(zone)
+        first = last = None
+        campaign_ids = None
+    if first is None or last is None:
+        bounds = counted_days(zone)
+        if bounds is None:
+            return 0
+        first = first or bounds[0]
+        last = last or bounds[1]
+    ids = None if campaign_ids is None else [int(c) for c in campaign_ids]
+    written = 0
+    day = first
+    while day <= last:
+        rows = rebuild(day, day, ids)
+        written += rows
+        if each_day is not None:
+            each_day(day, rows)
+        day += dt.timedelta(days=1)
+    return written
+
+
+def installed_triggers() -> dict[str, str]:
+    """The rollup triggers that exist, by name, with ``pg_trigger.tgenabled`` (``O`` on, ``D``
+    disabled)."""
+    if not supported():
+        return {}
+    names = [name for names in rollup_sql.TRIGGERS.values() for name in names]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname, tgenabled FROM pg_trigger WHERE tgname = ANY(%s) AND NOT tgisinternal",
+            [names],
+        )
+        return {name: str(state) for name, state in cursor.fetchall()}
+
+
+def _set_triggers(names: Iterable[str], enabled: bool) -> None:
+    verb = "ENABLE" if enabled else "DISABLE"
+    chosen = set(names)
+    for table, triggers in rollup_sql.TRIGGERS.items():
+        for name in triggers:
+            if name in chosen:  # each its own short transaction (the table's lock is brief)
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(f"ALTER TABLE {table} {verb} TRIGGER {name}")
+
+
+@contextmanager
+def triggers_off() -> Iterator[None]:
+    """The rollup triggers switched off while a bulk load writes (``ALTER TABLE … DISABLE
+    TRIGGER``: one upsert per row costs far more than the load) and switched on again on the
+    way out, whatever happened. Only the rollup triggers: foreign keys and the rest stay
+    checked. For everyone, not only this connection: what the application writes meanwhile
+    reaches no rollup either, so the caller rebuilds the days it wrote (and any day the
+    application may have written on) afterwards."""
+    was_on = [name for name, state in installed_triggers().items() if state != "D"]
+    _set_triggers(was_on, enabled=False)
+    try:
+        yield
+    finally:
+        _set_triggers(was_on, enabled=True)

@@ -71,14 +71,18 @@
   function show(job) {
     status.hidden = false;
     bar.value = job.progress;
+    bar.hidden = job.state === "expired";
     retry.hidden = job.state !== "failed";
     link.hidden = job.state !== "done";
+    link.dataset.id = job.id;
     if (job.state === "done") {
       link.href = job.download_url;
       text.textContent = interpolate(ngettext("Done: %(rows)s message.", "Done: %(rows)s messages.", job.rows),
                                      { rows: job.rows }, true);
     } else if (job.state === "failed") {
       text.textContent = interpolate(gettext("Failed: %(error)s"), { error: job.error }, true);
+    } else if (job.state === "expired") {
+      text.textContent = job.expired;
     } else if (job.state === "running") {
       text.textContent = interpolate(gettext("Exporting… %(progress)s %"), { progress: job.progress }, true);
     } else {
@@ -106,6 +110,16 @@
       .then(function (job) { retry.dataset.id = job.id; show(job); })
       .catch(function () { status.hidden = false; text.textContent = gettext("The export could not be started."); })
       .finally(function () { button.disabled = false; });
+  });
+  link.addEventListener("click", function (event) {
+    // A page left open past the export's expiry says so here instead of opening a 410.
+    event.preventDefault();
+    fetch("/api/v1/exports/" + link.dataset.id + "/", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (job) {
+        if (job.state === "done") { window.location.href = job.download_url; } else { show(job); }
+      })
+      .catch(function () { window.location.href = link.href; });
   });
   retry.addEventListener("click", function () {
     post("/api/v1/exports/" + retry.dataset.id + "/retry").then(show)

@@ -4,11 +4,15 @@ and exports the filtered list through a real worker, in a real browser."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from recordings.exports import expire_exports
+from recordings.models import ExportJob
 from tests.conftest import screenshot, sign_in
 from tests.recordings.world import build
 
@@ -73,3 +77,12 @@ def test_filter_open_download_and_export(
         "Hi, I have a question about my invoice", "Hello! Let me check that.",
         "'=HYPERLINK(\"http://evil\",\"x\")", "'-2+3 is my code",
     ]  # fmt: skip
+
+    # The page left open past EXPORT_KEEP_HOURS: the link says the export expired.
+    ExportJob.objects.update(finished_at=timezone.now() - dt.timedelta(hours=100))
+    assert expire_exports() == 1
+    page.get_by_test_id("export-link").click()
+    expect(page.get_by_test_id("export-text")).to_contain_text("This export has expired")
+    expect(page.get_by_test_id("export-link")).to_be_hidden()
+    expect(page.get_by_test_id("export-retry")).to_be_hidden()
+    screenshot(page, "recordings-export-expired")
