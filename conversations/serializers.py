@@ -12,6 +12,7 @@ from contactcenter.lookups import BIGINT_MAX
 from conversations.events import client_key, shown_delivery
 from conversations.inbox import PREVIEW_CHARS, composer_closed_reason
 from conversations.models import Interaction, Message
+from conversations.replies import whatsapp_window_end
 from conversations.states import BotKind, CloseReason, Delivery, Routing
 
 SHOWN_DELIVERY = [(d.value, d.label) for d in Delivery if d != Delivery.SENDING]
@@ -138,6 +139,10 @@ class InboxEntrySerializer(serializers.ModelSerializer):
     preview_author = serializers.CharField(read_only=True, allow_null=True)
     encoding = serializers.CharField(source="provider.encoding", read_only=True)
     composer_closed = serializers.SerializerMethodField()
+    window_closes_at = serializers.SerializerMethodField(
+        help_text="WhatsApp: when free text stops being allowed (the customer's last message "
+        "plus the window); null on channels with no window."
+    )
 
     class Meta:
         model = Interaction
@@ -155,8 +160,14 @@ class InboxEntrySerializer(serializers.ModelSerializer):
             "preview_author",
             "encoding",
             "composer_closed",
+            "window_closes_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_window_closes_at(self, interaction: Interaction) -> str | None:
+        end = whatsapp_window_end(interaction)
+        return serializers.DateTimeField().to_representation(end) if end else None
 
     def get_preview(self, interaction: Interaction) -> str:
         return (getattr(interaction, "preview", None) or "")[:PREVIEW_CHARS]

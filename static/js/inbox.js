@@ -320,6 +320,7 @@
     $("conversation-number").textContent = row.number;
     $("conversation-state").textContent = row.state === "closed" ? _("Closed") : "";
     $("close-button").hidden = row.state === "closed";
+    watchWindow(row);
     var reason = row.composer_closed || "";
     $("composer-closed").textContent = reason;
     $("composer-closed").hidden = !reason;
@@ -328,6 +329,28 @@
     $("emoji-button").disabled = !!reason;
     $("preset-button").disabled = !!reason;
     updateCounter();
+  }
+
+  // WhatsApp allows free text only for a while after the customer's last message: the list
+  // gives each row's window_closes_at (null on SMS). The open conversation's composer closes
+  // by itself when that moment passes, and opens again when the customer writes.
+  var windowTimer = null;
+  function watchWindow(row) {
+    window.clearTimeout(windowTimer);
+    windowTimer = null;
+    if (!row.window_closes_at || row.state === "closed" || row.composer_closed) { return; }
+    var left = Date.parse(row.window_closes_at) - Date.now();
+    if (left <= 0) { row.composer_closed = config.whatsapp_window.closed; return; }
+    windowTimer = window.setTimeout(function () {
+      if (pane.dataset.interactionId === String(row.id)) { showHeader(row); }
+    }, Math.min(left + 50, 2147483647));
+  }
+
+  function customerWrote(row, message) {
+    if (row.window_closes_at) {
+      var end = Date.parse(message.created_at) + config.whatsapp_window.hours * 3600 * 1000;
+      row.window_closes_at = new Date(end).toISOString();
+    }
   }
 
   function openInteraction(id, options) {
@@ -815,8 +838,13 @@
   function notify(row, message) {
     var who = row ? row.number : "";
     announce(interpolate(_("New message from %(number)s: %(text)s"), { number: who, text: message.text.slice(0, 140) }, true));
+    alertHidden(who, message, 1);
+  }
+
+  // A hidden tab: the title counts the new messages, and the browser shows a notification.
+  function alertHidden(who, message, count) {
     if (!document.hidden) { return; }
-    hiddenUnread += 1;
+    hiddenUnread += count;
     updateTitle();
     if (window.Notification && Notification.permission === "granted") {
       try {
@@ -867,9 +895,17 @@
       var isNew = !rows[payload.id];
       upsertRow(payload);
       renderList();
-      // A new row's last message (the customer's) was published before it was assigned to me.
-      if (isNew) { loadList(); }
-      if (isNew) { announce(interpolate(_("New interaction: %(number)s"), { number: payload.number }, true)); }
+      // A new row's last message (the customer's) was published before it was assigned to me:
+      // the list brings it (the preview), and with it what a hidden tab notifies.
+      if (isNew) {
+        announce(interpolate(_("New interaction: %(number)s"), { number: payload.number }, true));
+        loadList().then(function () {
+          var fresh = rows[payload.id];
+          if (fresh && fresh.unread > 0 && fresh.preview_author === "customer") {
+            alertHidden(fresh.number, { text: fresh.preview, interaction: fresh.id }, fresh.unread);
+          }
+        }, function () { /* offline: the catch-up after the reconnect brings the row */ });
+      }
     },
     "interaction.closed": function (payload) {
       if (payload.agent !== config.me) { takenAway(payload); return; }
@@ -896,6 +932,7 @@
     var extra = isNew ? { preview: message.text.slice(0, 120), preview_author: message.author } : undefined;
     if (isNew && message.direction === "in") { extra.composer_closed = ""; }
     var row = upsertRow(summary, extra);
+    if (isNew && message.direction === "in") { customerWrote(row, message); }
     if (!had && isNew) { loadList(); }
     renderList();
     var open = pane.dataset.interactionId === String(summary.id);
