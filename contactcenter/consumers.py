@@ -123,6 +123,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            # Accepted, then closed with 4401: a socket refused before it is accepted reaches the
+            # page as 1006 (no code), and the page would reconnect forever instead of going to
+            # the login page (a login that ended while the tab was offline or asleep).
+            self.signed_out = True
+            await self.accept()
             await self.close(code=4401)
             return
         self.groups_joined = [user_group(user.pk)]

@@ -19,6 +19,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.sessions import end_access
 from agents.models import BreakType
 from campaigns.models import Campaign
 from conversations.models import Interaction, Message
@@ -187,6 +188,20 @@ def test_the_inbox_goes_to_the_login_page_when_the_login_ends(
     # Logged out by a supervisor (monitoring's action).
     done, _message = log_out_agent(actor=supervisor, agent=world.agent1)
     assert done
+    expect(page).to_have_url(login)
+    expect(page.locator("#id_username")).to_be_visible()
+
+    # The login ends while the tab is offline (a laptop asleep): the close never reaches it;
+    # back online, its reconnect is refused, and that too sends it to the login page rather
+    # than reconnecting forever.
+    sign_in(page, live_url, "agent1")
+    page.goto(f"{live_url}/inbox/")
+    page.wait_for_selector("body[data-live=connected]")
+    page.context.set_offline(True)
+    page.evaluate("window.ccEvents.socket().close()")
+    expect(page.locator("#live-status")).to_contain_text("Offline")
+    end_access(world.agent1.pk, reason="test: expired while offline")
+    page.context.set_offline(False)
     expect(page).to_have_url(login)
     expect(page.locator("#id_username")).to_be_visible()
 
