@@ -178,6 +178,34 @@ def test_a_socket_without_a_login_is_closed_with_4401(live_url, supervisor, grou
     assert not AgentStatus.objects.filter(agent=ana, signed_in=True).exists()
 
 
+def test_a_socket_that_dies_while_sending_no_longer_keeps_the_agent_present(
+    live_url, settings, supervisor, group, monkeypatch
+) -> None:
+    """The tab vanished (a closed lid, a dead network) just as an event was sent to it: the send
+    fails and the consumer ends without its ``disconnect``. Its heartbeat must end with it, or
+    it would keep the agent present (and sign them back in) for as long as their session lives."""
+    from uvicorn.protocols.utils import ClientDisconnected
+
+    from contactcenter.consumers import EventsConsumer
+    from contactcenter.events import publish_now, user_group
+
+    settings.AGENT_PRESENCE_HEARTBEAT = 0.1
+    ana = member(make_campaign(supervisor), make_user("ana", "agent", [group]), signed_in=False)
+    socket = EventSocket(live_url, ana)
+    assert wait_until(lambda: AgentStatus.objects.filter(agent=ana, signed_in=True).exists(), 5)
+
+    async def send_fails(self, message) -> None:
+        raise ClientDisconnected
+
+    monkeypatch.setattr(EventsConsumer, "event_forward", send_fails)
+    publish_now(user_group(ana.pk), "test.marker", {})
+    assert socket.closed_code() in (None, 1006, 1011)  # the server dropped it
+    time.sleep(0.3)  # a heartbeat still running would refresh last_seen_at every 0.1 s
+    before = AgentStatus.objects.get(agent=ana).last_seen_at
+    time.sleep(0.5)
+    assert AgentStatus.objects.get(agent=ana).last_seen_at == before
+
+
 def test_a_supervisors_socket_is_no_presence(live_url, supervisor) -> None:
     socket = EventSocket(live_url, supervisor)
     socket.everything_so_far()
