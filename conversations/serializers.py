@@ -132,17 +132,15 @@ class ReplySerializer(serializers.Serializer):
 
 class InboxEntrySerializer(serializers.ModelSerializer):
     """One row of the agent's inbox: the interaction, its campaign's name, the last message's
-    text (``preview``, shortened) and who wrote it, and why the composer is closed, if it is."""
+    text (``preview``, shortened) and who wrote it, why the composer is closed, if it is, and on
+    WhatsApp when free text stops being allowed (``window_closes_at``; null on SMS)."""
 
     campaign_name = serializers.CharField(source="campaign.name", read_only=True)
     preview = serializers.SerializerMethodField()
     preview_author = serializers.CharField(read_only=True, allow_null=True)
     encoding = serializers.CharField(source="provider.encoding", read_only=True)
     composer_closed = serializers.SerializerMethodField()
-    window_closes_at = serializers.SerializerMethodField(
-        help_text="WhatsApp: when free text stops being allowed (the customer's last message "
-        "plus the window); null on channels with no window."
-    )
+    window_closes_at = serializers.SerializerMethodField()
 
     class Meta:
         model = Interaction
