@@ -342,7 +342,8 @@
     var left = Date.parse(row.window_closes_at) - Date.now();
     if (left <= 0) { row.composer_closed = config.whatsapp_window.closed; return; }
     windowTimer = window.setTimeout(function () {
-      if (pane.dataset.interactionId === String(row.id)) { showHeader(row); }
+      var current = rows[row.id]; // the list may have been refetched meanwhile
+      if (current && pane.dataset.interactionId === String(row.id)) { showHeader(current); }
     }, Math.min(left + 50, 2147483647));
   }
 
