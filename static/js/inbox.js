@@ -899,6 +899,7 @@
       // A new row's last message (the customer's) was published before it was assigned to me:
       // the list brings it (the preview), and with it what a hidden tab notifies.
       if (isNew) {
+        countSince(payload.id, Infinity); // counted below, from its own refetch
         announce(interpolate(_("New interaction: %(number)s"), { number: payload.number }, true));
         loadList().then(function () {
           var fresh = rows[payload.id];
@@ -941,7 +942,7 @@
       applyMessage(message);
       if (isNew && message.direction === "in") { showHeader(row); markRead(row); }
     }
-    if (isNew && message.direction === "in") { notify(row, message); }
+    if (isNew && message.direction === "in") { notify(row, message); countSince(summary.id, 1); }
   }
 
   document.addEventListener("cc:event", function (event) {
@@ -958,8 +959,26 @@
   document.addEventListener("cc:socket", function (event) { showLive(event.detail.state); });
   showLive(document.body.dataset.live || "");
 
+  // Customer messages that came while the socket was down reach a hidden tab's title and
+  // notifications too: after a reconnect, what each row's unread count grew by in the refetched
+  // list, less what the socket's own events counted meanwhile.
+  var counted = null; // row id → customer messages counted since the snapshot
+  function countSince(id, count) { if (counted) { counted[id] = (counted[id] || 0) + count; } }
+
   document.addEventListener("cc:reconnected", function () {
-    loadList();
+    var before = {};
+    Object.keys(rows).forEach(function (k) { before[k] = rows[k].unread || 0; });
+    counted = {};
+    loadList().then(function () {
+      Object.keys(rows).forEach(function (k) {
+        var row = rows[k];
+        var more = (row.unread || 0) - (before[k] || 0) - (counted[k] || 0);
+        if (more > 0 && row.state !== "closed" && row.preview_author === "customer") {
+          alertHidden(row.number, { text: row.preview, interaction: row.id }, more);
+        }
+      });
+      counted = null;
+    }, function () { counted = null; });
     var open = pane.dataset.interactionId;
     if (open) { catchUp(open); }
     flushPending();
