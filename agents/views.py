@@ -19,6 +19,7 @@ from accounts.roles import Section
 from agents.models import BreakType
 from agents.states import AgentState
 from campaigns.models import Campaign
+from conversations.inbox import whatsapp_window_reason
 from providers.text import max_length
 
 
@@ -47,6 +48,12 @@ def inbox_config(agent: User) -> dict[str, Any]:
         ],
         "states": {value: str(label) for value, label in AgentState.choices},
         "max_length": max_length(),
+        # Shown when a WhatsApp conversation's window closes while it is open (the list gives
+        # each row's ``window_closes_at``).
+        "whatsapp_window": {
+            "hours": settings.WHATSAPP_WINDOW_HOURS,
+            "closed": whatsapp_window_reason(),
+        },
         "login_url": resolve_url(settings.LOGIN_URL),
         "emoji": {
             "locale": language,

@@ -114,6 +114,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: list[str]
     heartbeat: asyncio.Task | None = None
     signed_out = False  # the close for an ended login was sent (it is sent once)
+    disconnected = False  # ``disconnect`` ran (the heartbeat stopped, the groups left)
     # Monitor screen: the agents this (supervisor's) socket watches; the agent's own socket
     # forwards at most SCREEN_RATE screen updates a second (its page sends at most 5).
     watching: set[int]
@@ -123,6 +124,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            # Accepted, then closed with 4401: a socket refused before it is accepted reaches the
+            # page as 1006 (no code), and the page would reconnect forever instead of going to
+            # the login page (a login that ended while the tab was offline or asleep).
+            self.signed_out = True
+            await self.accept()
             await self.close(code=4401)
             return
         self.groups_joined = [user_group(user.pk)]
@@ -215,7 +221,22 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             screen_group(user.pk), {"type": "event.forward", "kind": "screen", "payload": payload}
         )
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """The consumer's whole life. It can end without ``disconnect``: a send to a client
+        that vanished meanwhile raises out of the handler (uvicorn's ClientDisconnected). The
+        heartbeat is a task of its own: left running, it would keep the agent present, and
+        sign them back in, for as long as their session lives. So it always ends here."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if not self.disconnected:
+                try:
+                    await self.disconnect(1006)
+                except Exception:  # Redis away: groups expire on their own
+                    logger.exception("socket cleanup failed")
+
     async def disconnect(self, code: int) -> None:
+        self.disconnected = True
         if self.heartbeat is not None:
             self.heartbeat.cancel()
         for group in getattr(self, "groups_joined", []):

@@ -69,11 +69,17 @@ def composer_closed_reason(interaction: Interaction) -> str:
     if interaction.state == InteractionState.CLOSED:
         return _("This interaction is closed.")
     if whatsapp_window_closed(interaction):
-        return _(
-            "The customer last wrote more than %(hours)s hours ago: WhatsApp allows free text "
-            "only within that window."
-        ) % {"hours": settings.WHATSAPP_WINDOW_HOURS}
+        return whatsapp_window_reason()
     return ""
+
+
+def whatsapp_window_reason() -> str:
+    """What the composer says when a WhatsApp customer last wrote too long ago (the page also
+    shows it by itself when the window closes while the conversation is open)."""
+    return _(
+        "The customer last wrote more than %(hours)s hours ago: WhatsApp allows free text "
+        "only within that window."
+    ) % {"hours": settings.WHATSAPP_WINDOW_HOURS}
 
 
 def history_of(user: User, interaction: Interaction) -> QuerySet[Interaction]:

@@ -45,13 +45,21 @@ def checked_text(text: str, provider: Provider, field: str = "text") -> str:
     return text
 
 
+def whatsapp_window_end(interaction: Interaction) -> dt.datetime | None:
+    """WhatsApp: when free text stops being allowed (WHATSAPP_WINDOW_HOURS after the customer's
+    last message; the epoch when the customer never wrote). None for a channel with no window."""
+    if adapter_class(interaction.provider.api_type).channel != "whatsapp":
+        return None
+    last = interaction.last_customer_at
+    if last is None:
+        return dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return last + dt.timedelta(hours=settings.WHATSAPP_WINDOW_HOURS)
+
+
 def whatsapp_window_closed(interaction: Interaction, now: dt.datetime | None = None) -> bool:
     """WhatsApp: free text only within WHATSAPP_WINDOW_HOURS of the customer's last message."""
-    if adapter_class(interaction.provider.api_type).channel != "whatsapp":
-        return False
-    last = interaction.last_customer_at
-    window = dt.timedelta(hours=settings.WHATSAPP_WINDOW_HOURS)
-    return last is None or (now or timezone.now()) - last > window
+    end = whatsapp_window_end(interaction)
+    return end is not None and (now or timezone.now()) > end
 
 
 def reply(*, interaction_id: int, agent: User, text: str, key: str = "") -> Message:

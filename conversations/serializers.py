@@ -12,6 +12,7 @@ from contactcenter.lookups import BIGINT_MAX
 from conversations.events import client_key, shown_delivery
 from conversations.inbox import PREVIEW_CHARS, composer_closed_reason
 from conversations.models import Interaction, Message
+from conversations.replies import whatsapp_window_end
 from conversations.states import BotKind, CloseReason, Delivery, Routing
 
 SHOWN_DELIVERY = [(d.value, d.label) for d in Delivery if d != Delivery.SENDING]
@@ -131,13 +132,15 @@ class ReplySerializer(serializers.Serializer):
 
 class InboxEntrySerializer(serializers.ModelSerializer):
     """One row of the agent's inbox: the interaction, its campaign's name, the last message's
-    text (``preview``, shortened) and who wrote it, and why the composer is closed, if it is."""
+    text (``preview``, shortened) and who wrote it, why the composer is closed, if it is, and on
+    WhatsApp when free text stops being allowed (``window_closes_at``; null on SMS)."""
 
     campaign_name = serializers.CharField(source="campaign.name", read_only=True)
     preview = serializers.SerializerMethodField()
     preview_author = serializers.CharField(read_only=True, allow_null=True)
     encoding = serializers.CharField(source="provider.encoding", read_only=True)
     composer_closed = serializers.SerializerMethodField()
+    window_closes_at = serializers.SerializerMethodField()
 
     class Meta:
         model = Interaction
@@ -155,8 +158,14 @@ class InboxEntrySerializer(serializers.ModelSerializer):
             "preview_author",
             "encoding",
             "composer_closed",
+            "window_closes_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_window_closes_at(self, interaction: Interaction) -> str | None:
+        end = whatsapp_window_end(interaction)
+        return serializers.DateTimeField().to_representation(end) if end else None
 
     def get_preview(self, interaction: Interaction) -> str:
         return (getattr(interaction, "preview", None) or "")[:PREVIEW_CHARS]

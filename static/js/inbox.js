@@ -320,6 +320,7 @@
     $("conversation-number").textContent = row.number;
     $("conversation-state").textContent = row.state === "closed" ? _("Closed") : "";
     $("close-button").hidden = row.state === "closed";
+    watchWindow(row);
     var reason = row.composer_closed || "";
     $("composer-closed").textContent = reason;
     $("composer-closed").hidden = !reason;
@@ -328,6 +329,29 @@
     $("emoji-button").disabled = !!reason;
     $("preset-button").disabled = !!reason;
     updateCounter();
+  }
+
+  // WhatsApp allows free text only for a while after the customer's last message: the list
+  // gives each row's window_closes_at (null on SMS). The open conversation's composer closes
+  // by itself when that moment passes, and opens again when the customer writes.
+  var windowTimer = null;
+  function watchWindow(row) {
+    window.clearTimeout(windowTimer);
+    windowTimer = null;
+    if (!row.window_closes_at || row.state === "closed" || row.composer_closed) { return; }
+    var left = Date.parse(row.window_closes_at) - Date.now();
+    if (left <= 0) { row.composer_closed = config.whatsapp_window.closed; return; }
+    windowTimer = window.setTimeout(function () {
+      var current = rows[row.id]; // the list may have been refetched meanwhile
+      if (current && pane.dataset.interactionId === String(row.id)) { showHeader(current); }
+    }, Math.min(left + 50, 2147483647));
+  }
+
+  function customerWrote(row, message) {
+    if (row.window_closes_at) {
+      var end = Date.parse(message.created_at) + config.whatsapp_window.hours * 3600 * 1000;
+      row.window_closes_at = new Date(end).toISOString();
+    }
   }
 
   function openInteraction(id, options) {
@@ -815,8 +839,13 @@
   function notify(row, message) {
     var who = row ? row.number : "";
     announce(interpolate(_("New message from %(number)s: %(text)s"), { number: who, text: message.text.slice(0, 140) }, true));
+    alertHidden(who, message, 1);
+  }
+
+  // A hidden tab: the title counts the new messages, and the browser shows a notification.
+  function alertHidden(who, message, count) {
     if (!document.hidden) { return; }
-    hiddenUnread += 1;
+    hiddenUnread += count;
     updateTitle();
     if (window.Notification && Notification.permission === "granted") {
       try {
@@ -867,9 +896,18 @@
       var isNew = !rows[payload.id];
       upsertRow(payload);
       renderList();
-      // A new row's last message (the customer's) was published before it was assigned to me.
-      if (isNew) { loadList(); }
-      if (isNew) { announce(interpolate(_("New interaction: %(number)s"), { number: payload.number }, true)); }
+      // A new row's last message (the customer's) was published before it was assigned to me:
+      // the list brings it (the preview), and with it what a hidden tab notifies.
+      if (isNew) {
+        countSince(payload.id, Infinity); // counted below, from its own refetch
+        announce(interpolate(_("New interaction: %(number)s"), { number: payload.number }, true));
+        loadList().then(function () {
+          var fresh = rows[payload.id];
+          if (fresh && fresh.unread > 0 && fresh.preview_author === "customer") {
+            alertHidden(fresh.number, { text: fresh.preview, interaction: fresh.id }, fresh.unread);
+          }
+        }, function () { /* offline: the catch-up after the reconnect brings the row */ });
+      }
     },
     "interaction.closed": function (payload) {
       if (payload.agent !== config.me) { takenAway(payload); return; }
@@ -896,6 +934,7 @@
     var extra = isNew ? { preview: message.text.slice(0, 120), preview_author: message.author } : undefined;
     if (isNew && message.direction === "in") { extra.composer_closed = ""; }
     var row = upsertRow(summary, extra);
+    if (isNew && message.direction === "in") { customerWrote(row, message); }
     if (!had && isNew) { loadList(); }
     renderList();
     var open = pane.dataset.interactionId === String(summary.id);
@@ -903,7 +942,7 @@
       applyMessage(message);
       if (isNew && message.direction === "in") { showHeader(row); markRead(row); }
     }
-    if (isNew && message.direction === "in") { notify(row, message); }
+    if (isNew && message.direction === "in") { notify(row, message); countSince(summary.id, 1); }
   }
 
   document.addEventListener("cc:event", function (event) {
@@ -920,8 +959,26 @@
   document.addEventListener("cc:socket", function (event) { showLive(event.detail.state); });
   showLive(document.body.dataset.live || "");
 
+  // Customer messages that came while the socket was down reach a hidden tab's title and
+  // notifications too: after a reconnect, what each row's unread count grew by in the refetched
+  // list, less what the socket's own events counted meanwhile.
+  var counted = null; // row id → customer messages counted since the snapshot
+  function countSince(id, count) { if (counted) { counted[id] = (counted[id] || 0) + count; } }
+
   document.addEventListener("cc:reconnected", function () {
-    loadList();
+    var before = {};
+    Object.keys(rows).forEach(function (k) { before[k] = rows[k].unread || 0; });
+    counted = {};
+    loadList().then(function () {
+      Object.keys(rows).forEach(function (k) {
+        var row = rows[k];
+        var more = (row.unread || 0) - (before[k] || 0) - (counted[k] || 0);
+        if (more > 0 && row.state !== "closed" && row.preview_author === "customer") {
+          alertHidden(row.number, { text: row.preview, interaction: row.id }, more);
+        }
+      });
+      counted = null;
+    }, function () { counted = null; });
     var open = pane.dataset.interactionId;
     if (open) { catchUp(open); }
     flushPending();

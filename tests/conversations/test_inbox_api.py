@@ -4,9 +4,14 @@ interactions (who may read which), and a reply's idempotency key (sent twice, st
 
 from __future__ import annotations
 
+import datetime as dt
+from types import SimpleNamespace
+
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from conversations.closing import close_interaction
 from conversations.models import Interaction, Message
@@ -19,6 +24,7 @@ from tests.conversations.api_helpers import (  # noqa: F401  (world is a fixture
     world,
 )
 from tests.conversations.factories import inbound, member
+from tests.conversations.outbound_setup import provider_on
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,12 +58,41 @@ def test_the_list_shows_open_ones_first_with_previews_and_only_the_agents_own(
     assert first["campaign_name"] == world.campaign.name
     assert first["unread"] == 2
     assert first["composer_closed"] == ""
+    assert first["window_closes_at"] is None  # SMS: no window
     assert rows[1]["composer_closed"] == "This interaction is closed."
     # The other agent's interaction is never in it.
     assert "+59899654321" not in [r["number"] for r in rows]
     assert [r["number"] for r in token_client(client, world.other_agent)("get", INBOX).json()] == [
         "+59899654321"
     ]
+
+
+def test_a_whatsapp_row_says_when_its_window_closes_and_why_it_is_closed(
+    client, supervisor, agent
+) -> None:
+    whatsapp = provider_on(
+        SimpleNamespace(url="http://127.0.0.1:9"), "TwilioWhatsApp"
+    )  # sends nothing
+    campaign = make_campaign(supervisor, name="WA", provider=whatsapp, did="5550002222")
+    member(campaign, agent)
+    route_message(inbound(whatsapp, "099777888", "hola", did="5550002222").pk)
+    interaction = Interaction.objects.get(number="+59899777888", agent=agent)
+    call = token_client(client, agent)
+
+    (entry,) = call("get", INBOX).json()
+    end = interaction.last_customer_at + dt.timedelta(hours=settings.WHATSAPP_WINDOW_HOURS)
+    assert dt.datetime.fromisoformat(entry["window_closes_at"]) == end
+    assert entry["composer_closed"] == ""
+
+    Interaction.objects.filter(pk=interaction.pk).update(
+        last_customer_at=timezone.now() - dt.timedelta(hours=25)
+    )
+    (entry,) = call("get", INBOX).json()
+    assert dt.datetime.fromisoformat(entry["window_closes_at"]) < timezone.now()
+    assert entry["composer_closed"] == (
+        "The customer last wrote more than 24 hours ago: WhatsApp allows free text only within "
+        "that window."
+    )
 
 
 def test_the_list_is_searched_by_campaign_name_or_number(client, world) -> None:  # noqa: F811

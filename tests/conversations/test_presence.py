@@ -8,8 +8,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from agents.models import AgentStateChange, AgentStatus, BreakType
 from agents.states import AgentState
@@ -150,6 +153,57 @@ def test_a_socket_whose_session_ended_is_closed_at_its_next_heartbeat(
     socket = EventSocket(live_url, ana)
     Session.objects.filter(session_key=socket.session_key).delete()  # expired, or cleared
     assert socket.closed_code() == 4401
+
+
+def test_a_socket_without_a_login_is_closed_with_4401(live_url, supervisor, group) -> None:
+    """A page whose login ended while it was offline reconnects without one: it must hear 4401
+    (a refused handshake reaches a browser as 1006, and the page would retry forever)."""
+    ana = make_user("ana", "agent", [group])
+    socket = EventSocket(live_url, ana)
+    socket.browser.logout()
+    assert socket.closed_code() == 4401
+    with (
+        connect(
+            live_url.replace("http://", "ws://") + "/ws/events/",
+            origin=live_url,
+            additional_headers={
+                "Cookie": f"{django_settings.SESSION_COOKIE_NAME}={socket.session_key}"
+            },
+            proxy=None,
+        ) as again,
+        pytest.raises(ConnectionClosed) as closed,
+    ):
+        again.recv(timeout=10)
+    assert closed.value.rcvd.code == 4401
+    assert not AgentStatus.objects.filter(agent=ana, signed_in=True).exists()
+
+
+def test_a_socket_that_dies_while_sending_no_longer_keeps_the_agent_present(
+    live_url, settings, supervisor, group, monkeypatch
+) -> None:
+    """The tab vanished (a closed lid, a dead network) just as an event was sent to it: the send
+    fails and the consumer ends without its ``disconnect``. Its heartbeat must end with it, or
+    it would keep the agent present (and sign them back in) for as long as their session lives."""
+    from uvicorn.protocols.utils import ClientDisconnected
+
+    from contactcenter.consumers import EventsConsumer
+    from contactcenter.events import publish_now, user_group
+
+    settings.AGENT_PRESENCE_HEARTBEAT = 0.1
+    ana = member(make_campaign(supervisor), make_user("ana", "agent", [group]), signed_in=False)
+    socket = EventSocket(live_url, ana)
+    assert wait_until(lambda: AgentStatus.objects.filter(agent=ana, signed_in=True).exists(), 5)
+
+    async def send_fails(self, message) -> None:
+        raise ClientDisconnected
+
+    monkeypatch.setattr(EventsConsumer, "event_forward", send_fails)
+    publish_now(user_group(ana.pk), "test.marker", {})
+    assert socket.closed_code() in (None, 1006, 1011)  # the server dropped it
+    time.sleep(0.3)  # a heartbeat still running would refresh last_seen_at every 0.1 s
+    before = AgentStatus.objects.get(agent=ana).last_seen_at
+    time.sleep(0.5)
+    assert AgentStatus.objects.get(agent=ana).last_seen_at == before
 
 
 def test_a_supervisors_socket_is_no_presence(live_url, supervisor) -> None:
