@@ -19,8 +19,7 @@ from accounts.roles import Section
 from agents.models import BreakType
 from agents.states import AgentState
 from campaigns.models import Campaign
-from conversations.inbox import whatsapp_window_reason
-from providers.text import max_length
+from providers.text import max_length, whatsapp_window_reason
 
 
 def inbox_config(agent: User) -> dict[str, Any]:

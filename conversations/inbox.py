@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.conf import settings
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
@@ -22,6 +21,7 @@ from conversations.models import Interaction, Message
 from conversations.replies import whatsapp_window_closed
 from conversations.selectors import interactions_for
 from conversations.states import InteractionState
+from providers.text import whatsapp_window_reason
 
 RECENT_CLOSED = 30  # closed interactions the list shows under the open ones
 HISTORY_SIZE = 50  # previous interactions of a customer the menu lists
@@ -71,15 +71,6 @@ def composer_closed_reason(interaction: Interaction) -> str:
     if whatsapp_window_closed(interaction):
         return whatsapp_window_reason()
     return ""
-
-
-def whatsapp_window_reason() -> str:
-    """What the composer says when a WhatsApp customer last wrote too long ago (the page also
-    shows it by itself when the window closes while the conversation is open)."""
-    return _(
-        "The customer last wrote more than %(hours)s hours ago: WhatsApp allows free text "
-        "only within that window."
-    ) % {"hours": settings.WHATSAPP_WINDOW_HOURS}
 
 
 def history_of(user: User, interaction: Interaction) -> QuerySet[Interaction]:

@@ -21,10 +21,12 @@ sizes only (SQLITE_LIMIT messages).
 
 Report rollups (PostgreSQL): the rows go in with the rollup triggers off (a trigger's upsert per
 row costs far more than the ``COPY``): on empty tables every trigger is off for the load's
-transaction (``session_replication_role = replica``); adding to a history, only the rollup
-triggers (``reports.rollups.triggers_off``, switched on again whatever happens). Then the
-rollups of the days written are recounted once (``reports.rollups.rebuild_days``, a day per
-transaction), so the reports match the history when the command ends.
+transaction (``session_replication_role = replica``); adding to a history, ``history_loading``
+is sent before and ``history_load_ended`` after, whatever happens (``reports.signals`` switches
+only the rollup triggers off, then on again). Then ``history_loaded`` names the days written and
+reports recounts their rollups once (a day per transaction), so the reports match the history
+when the command ends. Signals, because reports sits above conversations
+(docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
-import zoneinfo
 from collections.abc import Callable, Iterator
 
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.models import SecurityGroup, User
@@ -57,8 +59,15 @@ from conversations.states import (
 )
 from providers.delivery import DeliveryStatus
 from providers.models import Provider
-from reports import rollups
-from reports.rollups import triggers_off
+
+# Bulk loads of history (PostgreSQL), for the apps above that keep figures from these tables:
+# ``history_loading`` before rows go in with per-row triggers left on (a receiver switches off
+# what must not run per row), ``history_load_ended`` after it, whatever happened, and
+# ``history_loaded`` with ``earliest`` and ``latest``, the instants written between (to recount);
+# a receiver may answer a line of progress.
+history_loading = Signal()
+history_load_ended = Signal()
+history_loaded = Signal()
 
 SQLITE_LIMIT = 200_000
 CHUNK = 20_000  # interactions per COPY transaction
@@ -452,8 +461,11 @@ def seed_history(sizes: Sizes, *, progress: Callable[[str], None] = print) -> di
     else:
         # Adding to a history the application may be using: only the rollup triggers go off
         # (for everyone: what is written meanwhile on the days recounted below is counted).
-        with triggers_off():
+        history_loading.send(sender=Interaction)
+        try:
             _write_chunks(history, _copy_chunk, written, progress, each_in_transaction=True)
+        finally:
+            history_load_ended.send(sender=Interaction)
     _present(world, history, end)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -464,15 +476,17 @@ def seed_history(sizes: Sizes, *, progress: Callable[[str], None] = print) -> di
 
 
 def _recount_rollups(history: History, end: dt.datetime, progress: Callable[[str], None]) -> None:
-    """The report rollups of every day the history wrote on, recounted once (the triggers
-    were off), through to today's (the application's writes while the triggers were off)."""
-    if not rollups.supported() or history.earliest is None:
+    """The instants the history wrote between, through to now (the application's writes while
+    the triggers were off), told to whoever keeps figures from it (reports recounts those days'
+    rollups)."""
+    if history.earliest is None:
         return
-    zone = zoneinfo.ZoneInfo(rollups.zone_name())
-    first = history.earliest.astimezone(zone).date()
-    last = max(end, timezone.now(), history.latest or end).astimezone(zone).date()
-    rows = rollups.rebuild_days(first, last)
-    progress(f"report rollups recounted from {first} to {last}: {rows:,} rows")
+    latest = max(end, timezone.now(), history.latest or end)
+    for _receiver, said in history_loaded.send(
+        sender=Interaction, earliest=history.earliest, latest=latest
+    ):
+        if said:
+            progress(said)
 
 
 TABLES = [m._meta.db_table for m in (Interaction, Message, Assignment)]

@@ -85,3 +85,12 @@ def validate_sms_text(text: str, provider: Any = None) -> None:
     problem = text_problem(text or "", provider)
     if problem:
         raise ValidationError(problem, code="sms_text")
+
+
+def whatsapp_window_reason() -> str:
+    """What the composer says when a WhatsApp customer last wrote too long ago (the page also
+    shows it by itself when the window closes while the conversation is open)."""
+    return _(
+        "The customer last wrote more than %(hours)s hours ago: WhatsApp allows free text "
+        "only within that window."
+    ) % {"hours": settings.WHATSAPP_WINDOW_HOURS}

@@ -230,9 +230,20 @@ def triggers_off() -> Iterator[None]:
     checked. For everyone, not only this connection: what the application writes meanwhile
     reaches no rollup either, so the caller rebuilds the days it wrote (and any day the
     application may have written on) afterwards."""
-    was_on = [name for name, state in installed_triggers().items() if state != "D"]
-    _set_triggers(was_on, enabled=False)
+    was_on = switch_triggers_off()
     try:
         yield
     finally:
-        _set_triggers(was_on, enabled=True)
+        switch_triggers_on(was_on)
+
+
+def switch_triggers_off() -> list[str]:
+    """``triggers_off``'s first half: the rollup triggers that were on, now off."""
+    was_on = [name for name, state in installed_triggers().items() if state != "D"]
+    _set_triggers(was_on, enabled=False)
+    return was_on
+
+
+def switch_triggers_on(names: list[str]) -> None:
+    """``triggers_off``'s second half: these triggers on again."""
+    _set_triggers(names, enabled=True)

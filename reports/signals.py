@@ -5,6 +5,8 @@ change would keep the old ones)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django.db.models.signals import post_save, pre_save
@@ -12,6 +14,8 @@ from django.dispatch import receiver
 
 from campaigns.models import Campaign
 from contactcenter.publishing import publish_on_commit
+from conversations.seeding import history_load_ended, history_loaded, history_loading
+from reports import rollups
 
 THRESHOLDS = ("threshold_service_level", "threshold_abandon")
 
@@ -34,3 +38,33 @@ def rebuild_when_thresholds_change(
         return
     if before != tuple(getattr(instance, name) for name in THRESHOLDS):
         publish_on_commit("reports.tasks.rebuild_campaign", instance.pk)
+
+
+# seed_history's bulk loads (conversations.seeding): the rollup triggers off while rows go in
+# (one upsert per row costs far more than the COPY), on again whatever happened, then the days
+# written recounted once, a day per transaction.
+_switched_off: list[list[str]] = []
+
+
+@receiver(history_loading, dispatch_uid="reports_history_loading")
+def rollup_triggers_off(sender: type, **kwargs: Any) -> None:
+    if rollups.supported():
+        _switched_off.append(rollups.switch_triggers_off())
+
+
+@receiver(history_load_ended, dispatch_uid="reports_history_load_ended")
+def rollup_triggers_on(sender: type, **kwargs: Any) -> None:
+    if _switched_off:
+        rollups.switch_triggers_on(_switched_off.pop())
+
+
+@receiver(history_loaded, dispatch_uid="reports_history_loaded")
+def recount_loaded_days(
+    sender: type, earliest: dt.datetime, latest: dt.datetime, **kwargs: Any
+) -> str:
+    if not rollups.supported():
+        return ""
+    zone = zoneinfo.ZoneInfo(rollups.zone_name())
+    first, last = earliest.astimezone(zone).date(), latest.astimezone(zone).date()
+    rows = rollups.rebuild_days(first, last)
+    return f"report rollups recounted from {first} to {last}: {rows:,} rows"
