@@ -60,6 +60,15 @@ def local_bounds(first: dt.date, last: dt.date, zone: str) -> tuple[dt.datetime,
     return start, end
 
 
+def _installed_for(zone: str) -> bool:
+    """Install the triggers for ``zone`` when they count in another one; True when they did
+    (then every rollup must be recounted)."""
+    if installed_zone() == zone:
+        return False
+    install(zone)
+    return True
+
+
 def rebuild(
     first: dt.date | None = None,
     last: dt.date | None = None,
@@ -87,8 +96,7 @@ def rebuild(
     if not supported():
         return 0
     zone = zone_name()
-    if installed_zone() != zone:
-        install(zone)
+    if _installed_for(zone):  # a new zone: every day of every campaign
         first = last = None
         campaign_ids = None
     i_where, m_where, r_where, params_i, params_m, params_r = (
@@ -176,8 +184,7 @@ def rebuild_days(
     if not supported():
         return 0
     zone = zone_name()
-    if installed_zone() != zone:
-        install(zone)
+    if _installed_for(zone):  # a new zone: every day of every campaign
         first = last = None
         campaign_ids = None
     if first is None or last is None:
