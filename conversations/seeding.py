@@ -23,7 +23,7 @@ Report rollups (PostgreSQL): the rows go in with the rollup triggers off (a trig
 row costs far more than the ``COPY``): on empty tables every trigger is off for the load's
 transaction (``session_replication_role = replica``); adding to a history, ``history_loading``
 is sent before and ``history_load_ended`` after, whatever happens (``reports.signals`` switches
-only the rollup triggers off, then on again). Then ``history_loaded`` names the days written and
+only the rollup triggers off, then on again). Then ``history_loaded`` names the instants written between and
 reports recounts their rollups once (a day per transaction), so the reports match the history
 when the command ends. Signals, because reports sits above conversations
 (docs/architecture.md).
@@ -37,7 +37,6 @@ import random
 from collections.abc import Callable, Iterator
 
 from django.db import connection, transaction
-from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.models import SecurityGroup, User
@@ -45,6 +44,7 @@ from accounts.roles import Role
 from agents.models import AgentStateChange, AgentStatus
 from agents.states import AgentState
 from campaigns.models import Campaign, CampaignMember
+from conversations.bulk_load import history_load_ended, history_loaded, history_loading
 from conversations.load import loads
 from conversations.models import Assignment, Interaction, Message
 from conversations.states import (
@@ -59,15 +59,6 @@ from conversations.states import (
 )
 from providers.delivery import DeliveryStatus
 from providers.models import Provider
-
-# Bulk loads of history (PostgreSQL), for the apps above that keep figures from these tables:
-# ``history_loading`` before rows go in with per-row triggers left on (a receiver switches off
-# what must not run per row), ``history_load_ended`` after it, whatever happened, and
-# ``history_loaded`` with ``earliest`` and ``latest``, the instants written between (to recount);
-# a receiver may answer a line of progress.
-history_loading = Signal()
-history_load_ended = Signal()
-history_loaded = Signal()
 
 SQLITE_LIMIT = 200_000
 CHUNK = 20_000  # interactions per COPY transaction

@@ -14,7 +14,7 @@ from django.dispatch import receiver
 
 from campaigns.models import Campaign
 from contactcenter.publishing import publish_on_commit
-from conversations.seeding import history_load_ended, history_loaded, history_loading
+from conversations.bulk_load import history_load_ended, history_loaded, history_loading
 from reports import rollups
 
 THRESHOLDS = ("threshold_service_level", "threshold_abandon")
