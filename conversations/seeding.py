@@ -23,9 +23,9 @@ Report rollups (PostgreSQL): the rows go in with the rollup triggers off (a trig
 row costs far more than the ``COPY``): on empty tables every trigger is off for the load's
 transaction (``session_replication_role = replica``); adding to a history, ``history_loading``
 is sent before and ``history_load_ended`` after, whatever happens (``reports.signals`` switches
-only the rollup triggers off, then on again). Then ``history_loaded`` names the instants written between and
-reports recounts their rollups once (a day per transaction), so the reports match the history
-when the command ends. Signals, because reports sits above conversations
+only the rollup triggers off, then on again). Then ``history_loaded`` names the instants
+written between and reports recounts those days' rollups once (a day per transaction), so the
+reports match the history when the command ends. Signals, because reports sits above conversations
 (docs/architecture.md).
 """
 
